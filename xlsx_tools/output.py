@@ -1,0 +1,55 @@
+"""Writing outputs atomically: a temporary file beside the target, verified, then moved into place.
+
+openpyxl's ``save`` truncates its target first, so saving straight over an existing output would
+lose it on any failure. Here a failure leaves the earlier file untouched and no temporary behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import Workbook
+
+
+class OutputError(Exception):
+    """Our own environment failed (folder missing, not writable, target held open)."""
+
+
+def save_workbook(wb: Workbook, target: Path, verify: Callable[[Path], None] | None = None) -> Path:
+    """Save ``wb`` to ``target`` atomically; ``verify`` re-opens and checks the temporary file first.
+
+    If the final move is refused (on Windows: the target is open in Excel/WPS), the verified
+    temporary file is kept and its path is named in the error, so nothing is lost.
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"输出目录不存在：{folder}")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"无法在 {folder} 中写入文件：{exc.strerror}") from exc
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        wb.save(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        if verify is not None:
+            verify(tmp)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    try:
+        os.replace(tmp, target)
+    except PermissionError as exc:
+        raise OutputError(
+            f"无法替换 {target}（文件可能正在 Excel/WPS 中打开）。新文件已保存为 {tmp}，"
+            "关闭原文件后可手工改名。"
+        ) from exc
+    return target
