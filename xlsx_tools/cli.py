@@ -1,0 +1,89 @@
+"""The ``nianbao`` command: a thin layer over the library (resolve arguments, call, render)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .declaration import load
+from .findings import Finding, worst
+from .output import OutputError
+
+DEFAULT_TEMPLATE = "年报模板.xlsx"
+
+
+def _kinds() -> list[str]:
+    return list(load().identity_field("kind").choices)
+
+
+def _echo_findings(findings: list[Finding]) -> None:
+    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for f in findings:
+        click.secho(f.render(), fg=colours.get(f.severity), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nianbao")
+def main() -> None:
+    """政府信息公开工作年度报告工具：生成模板、校验报表、汇总报表。
+
+    \b
+    示例：
+      nianbao template -o 年报模板.xlsx --year 2025
+      nianbao template --roster 名录.xlsx --outdir 各单位模板 --year 2025
+    """
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"输出文件（默认：{DEFAULT_TEMPLATE}）。")
+@click.option("--year", type=int, help="预填报告年度，例如 2025。")
+@click.option("--agency", help="预填单位名称。")
+@click.option("--code", help="预填统一社会信用代码（18 位）。")
+@click.option("--region", help="预填所属地区。")
+@click.option("--kind", type=click.Choice(_kinds()), help="预填单位类型。")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="单位名录（.xlsx，含单位名称、统一社会信用代码、单位类型、所属地区列），为每个单位生成一份模板。")
+@click.option("--outdir", type=click.Path(file_okay=False, path_type=Path),
+              help="与 --roster 一起使用：个性化模板的输出目录。")
+def template(output, year, agency, code, region, kind, roster, outdir) -> None:
+    """生成年报填报模板（Excel 工作簿）。
+
+    模板包含填报说明、基本信息、三张法定表格、文字部分和“校验”表；
+    总计由公式自动计算，校验结果随填写实时更新，Excel、WPS、LibreOffice 均可使用。
+
+    \b
+    示例：
+      nianbao template -o 年报模板.xlsx --year 2025
+      nianbao template -o 区科技局.xlsx --agency 某区科学技术局 --code 11410000MB0000000X --kind 部门
+      nianbao template --roster 名录.xlsx --outdir 各单位模板 --year 2025
+    """
+    from . import roster as roster_mod
+    from . import template as template_mod
+    from .identity import check_identity, normalise
+
+    if roster is not None:
+        if outdir is None or output is not None or any((agency, code, region, kind)):
+            raise click.UsageError(
+                "--roster 须与 --outdir 一起使用，且不能同时使用 -o、--agency、--code、--region、--kind。")
+        result = roster_mod.write_personalised(roster_mod.read_roster(roster), outdir, year)
+        _echo_findings(result.findings)
+        click.echo(f"已生成 {len(result.written)} 份模板，保存在 {outdir}")
+        sys.exit(1 if worst(result.findings) == "error" else 0)
+    if outdir is not None:
+        raise click.UsageError("--outdir 只能与 --roster 一起使用；单个模板请用 -o。")
+    values = {k: v for k, v in dict(name=agency, code=code, region=region, kind=kind, year=year).items()
+              if v is not None}
+    problems = check_identity(values)
+    if problems:
+        _echo_findings(problems)
+        raise click.UsageError("预填信息有误，请改正后重试。")
+    target = output or Path(DEFAULT_TEMPLATE)
+    try:
+        template_mod.write(target, normalise(values))
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已生成模板：{target}")
