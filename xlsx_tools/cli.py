@@ -19,6 +19,14 @@ def _kinds() -> list[str]:
     return list(load().identity_field("kind").choices)
 
 
+def _label(name: str) -> str:
+    return load().identity_field(name).label
+
+
+def _roster_columns() -> str:
+    return "、".join(_label(n) for n in load().roster["columns"])
+
+
 def _echo_findings(findings: list[Finding]) -> None:
     colours = {"error": "red", "warning": "yellow", "info": "cyan"}
     for f in findings:
@@ -41,12 +49,12 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help=f"输出文件（默认：{DEFAULT_TEMPLATE}）。")
 @click.option("--year", type=int, help="预填报告年度，例如 2025。")
-@click.option("--agency", help="预填单位名称。")
-@click.option("--code", help="预填统一社会信用代码（18 位）。")
-@click.option("--region", help="预填所属地区。")
-@click.option("--kind", type=click.Choice(_kinds()), help="预填单位类型。")
+@click.option("--agency", help=f"预填{_label('name')}。")
+@click.option("--code", help=f"预填{_label('code')}（18 位）。")
+@click.option("--region", help=f"预填{_label('region')}。")
+@click.option("--kind", type=click.Choice(_kinds()), help=f"预填{_label('kind')}。")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="单位名录（.xlsx，含单位名称、统一社会信用代码、单位类型、所属地区列），为每个单位生成一份模板。")
+              help=f"单位名录（.xlsx，含{_roster_columns()}列），为每个单位生成一份模板。")
 @click.option("--outdir", type=click.Path(file_okay=False, path_type=Path),
               help="与 --roster 一起使用：个性化模板的输出目录。")
 def template(output, year, agency, code, region, kind, roster, outdir) -> None:

@@ -36,6 +36,7 @@ def save_workbook(wb: Workbook, target: Path, verify: Callable[[Path], None] | N
     os.close(fd)
     tmp = Path(name)
     try:
+        os.chmod(tmp, _mode_for(target))  # mkstemp makes it private; outputs are shared files
         wb.save(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
@@ -53,3 +54,13 @@ def save_workbook(wb: Workbook, target: Path, verify: Callable[[Path], None] | N
             "关闭原文件后可手工改名。"
         ) from exc
     return target
+
+
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or what the user's umask gives a new file."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask

@@ -85,15 +85,16 @@ def read_roster(path: Path, fmt: Format | None = None) -> Roster:
 
 def _find_header(ws, labels: dict[str, str], spec: dict[str, Any]) -> tuple[int, dict[str, int]] | None:
     wanted = {_norm(label): name for name, label in labels.items()}
-    for row in ws.iter_rows(min_row=1, max_row=spec["header_search_rows"],
-                            max_col=spec["header_search_cols"]):
-        columns = {}
-        for cell in row:
-            name = wanted.get(_norm(getattr(cell, "value", None)))
+    rows = ws.iter_rows(min_row=1, max_row=spec["header_search_rows"], max_col=spec["header_search_cols"],
+                        values_only=True)
+    for r, values in enumerate(rows, start=1):
+        columns: dict[str, int] = {}
+        for c, value in enumerate(values, start=1):
+            name = wanted.get(_norm(value))
             if name and name not in columns:
-                columns[name] = cell.column
+                columns[name] = c
         if all(name in columns for name in spec["required"]):
-            return row[0].row, columns
+            return r, columns
     return None
 
 
@@ -102,12 +103,9 @@ def _read_rows(ws, header: tuple[int, dict[str, int]], roster: Roster, fmt: Form
     last_col = max(columns.values())
     seen: dict[tuple[str, str], int] = {}
     max_row = header_row + fmt.roster["max_rows"]
-    for row in ws.iter_rows(min_row=header_row + 1, max_row=max_row, max_col=last_col):
-        if not row:
-            continue
-        r = row[0].row
-        cells = {c.column: c.value for c in row if hasattr(c, "column")}
-        values = {name: cells.get(col) for name, col in columns.items()}
+    rows = ws.iter_rows(min_row=header_row + 1, max_row=max_row, max_col=last_col, values_only=True)
+    for r, row in enumerate(rows, start=header_row + 1):
+        values = {name: row[col - 1] if col <= len(row) else None for name, col in columns.items()}
         if not any(clean_text(v) for v in values.values()):
             continue
         where = {name: {"file": roster.file, "sheet": ws.title, "cell": f"{get_column_letter(col)}{r}"}

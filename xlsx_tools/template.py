@@ -385,7 +385,6 @@ class _Builder:
         props = self.wb.properties
         props.title = self.fmt.meta["name"]
         props.creator = f"nianbao {__version__}"
-        props.created = props.modified = dt.datetime(self.fmt.meta["first_year"], 1, 1)
         self.wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY,
                                                        value=self.fmt.meta["template_version"]))
 
