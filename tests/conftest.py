@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fills import CODE  # noqa: E402
+from libreoffice import LibreOffice, find_soffice  # noqa: E402
+
+from xlsx_tools.declaration import load  # noqa: E402
+from xlsx_tools.layout import workbook_layout  # noqa: E402
+from xlsx_tools.uscc import complete  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+OTHER = complete("12410300MB1234567")
+
+
+@pytest.fixture(scope="session")
+def fmt():
+    return load()
+
+
+@pytest.fixture(scope="session")
+def layout():
+    return workbook_layout()
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory) -> LibreOffice:
+    """LibreOffice headless with a private profile. Under CI=true its absence is a failure."""
+    binary = find_soffice()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice (soffice) is required under CI=true; .ci/run must install it")
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    return LibreOffice(binary, tmp_path_factory.mktemp("lo-profile"))
+
+
+@pytest.fixture
+def roster_file(tmp_path, fmt):
+    """A roster as consolidators keep them: a title row, a blank row, extra columns, then rows."""
+    labels = [fmt.identity_field(n).label for n in ("name", "code", "kind", "region")]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "名录"
+    ws.append(["某区政府信息公开年报报送单位名录"])
+    ws.append([])
+    ws.append(["序号", labels[0], " 统一社会 信用代码 ", labels[2], labels[3], "联系人"])  # spaces in a header
+    ws.append([1, "某区科学技术局", CODE, "部门", "某市某区", "王"])
+    ws.append([2, "某区某街道办事处", OTHER, "乡镇街道", "某市某区", ""])
+    ws.append([])  # blank rows are skipped
+    ws.append([3, "", complete("12410300MB7654321"), "部门", "", ""])  # no name: I1
+    ws.append([4, "代码错误的单位", CODE[:17] + ("0" if CODE[17] != "0" else "1"), "部门", "", ""])  # I2
+    ws.append([5, "类型错误的单位", "", "局", "", ""])  # I3
+    ws.append([6, "某区/某局:分局", "", "其他", "", ""])  # name unsafe as a file name, no code
+    path = tmp_path / "名录.xlsx"
+    wb.save(path)
+    return path
+
+
