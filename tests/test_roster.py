@@ -34,6 +34,14 @@ def test_personalised_templates_carry_exact_identity(roster_file, tmp_path, fmt,
         assert cell.value == expected and cell.protection.locked
     sheet, span = layout.locate("id.filler")
     assert not wb[sheet].cell(span.row, span.col).protection.locked  # the agency still fills this
+    # one workbook is stamped for every agency: an earlier agency's code must not leak into the
+    # next template, which has none in the roster
+    later = load_workbook(outdir / "某区_某局_分局.xlsx")
+    sheet, span = layout.locate("id.code")
+    cell = later[sheet].cell(span.row, span.col)
+    assert cell.value is None and not cell.protection.locked
+    sheet, span = layout.locate("id.name")
+    assert later[sheet].cell(span.row, span.col).value == "某区/某局:分局"
 
 
 def test_duplicate_names_get_distinct_files(tmp_path, fmt):

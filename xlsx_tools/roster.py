@@ -143,6 +143,7 @@ def write_personalised(roster: Roster, outdir: Path, year: int | None = None,
     result = Personalised(findings=list(roster.findings))
     names = [safe_filename(a.values["name"]) for a in roster.agencies]
     used: set[str] = set()
+    master = template.build(fmt=fmt)  # built once, stamped per agency
     for agency, base in zip(roster.agencies, names, strict=True):
         stem = base
         if names.count(base) > 1 or stem.casefold() in used:
@@ -152,5 +153,5 @@ def write_personalised(roster: Roster, outdir: Path, year: int | None = None,
         if year is not None:
             prefill["year"] = year
         target = outdir / f"{stem}.xlsx"
-        result.written.append((agency, template.write(target, prefill, fmt)))
+        result.written.append((agency, template.write(target, prefill, fmt, workbook=master)))
     return result

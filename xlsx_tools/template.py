@@ -54,15 +54,44 @@ def build(prefill: Mapping[str, Any] | None = None, fmt: Format | None = None) -
     values written into 基本信息 and locked, so a consolidator can hand out personalised copies.
     """
     fmt = fmt or load()
-    layout = workbook_layout(fmt)
-    builder = _Builder(fmt, layout, dict(prefill or {}))
-    return builder.build()
+    wb = _Builder(fmt, workbook_layout(fmt)).build()
+    if prefill:
+        stamp(wb, prefill, fmt)
+    return wb
 
 
-def write(target: Path, prefill: Mapping[str, Any] | None = None, fmt: Format | None = None) -> Path:
-    """Build the template and save it atomically to ``target`` (verified before it is moved in)."""
+def stamp(wb: Workbook, prefill: Mapping[str, Any], fmt: Format | None = None) -> Workbook:
+    """Write an agency's identity into a built template, replacing any earlier stamp.
+
+    Given values are locked and shaded as prefilled; the other identity cells are blank inputs
+    again, so one built workbook can be stamped and saved for every agency of a roster.
+    """
     fmt = fmt or load()
-    return save_workbook(build(prefill, fmt), Path(target), verify=lambda p: verify(p, fmt))
+    ws = wb[fmt.identity_sheet["sheet"]]
+    sheet = workbook_layout(fmt).sheet(ws.title)
+    for f in fmt.identity:
+        span = sheet.cells[f.key]
+        cell = ws.cell(span.row, span.col)
+        value = prefill.get(f.name)
+        given = value not in (None, "")
+        if isinstance(value, str):
+            set_text(cell, value)
+        else:
+            cell.value = value if given else None
+        cell.protection = Protection(locked=given)
+        cell.fill = style.fill(style.PREFILLED if given else style.INPUT)
+    return wb
+
+
+def write(target: Path, prefill: Mapping[str, Any] | None = None, fmt: Format | None = None,
+          workbook: Workbook | None = None) -> Path:
+    """Save the template atomically to ``target`` (verified before it is moved in).
+
+    Pass an already built ``workbook`` to stamp and save it again (a roster's many agencies).
+    """
+    fmt = fmt or load()
+    wb = build(prefill, fmt) if workbook is None else stamp(workbook, prefill or {}, fmt)
+    return save_workbook(wb, Path(target), verify=lambda p: verify(p, fmt))
 
 
 def verify(path: Path, fmt: Format | None = None) -> None:
@@ -78,8 +107,8 @@ def verify(path: Path, fmt: Format | None = None) -> None:
 
 
 class _Builder:
-    def __init__(self, fmt: Format, layout: WorkbookLayout, prefill: dict[str, Any]):
-        self.fmt, self.layout, self.prefill = fmt, layout, prefill
+    def __init__(self, fmt: Format, layout: WorkbookLayout):
+        self.fmt, self.layout = fmt, layout
         self.tr = Translator(fmt, layout)
         self.wb = Workbook()
         self.wb.remove(self.wb.active)
@@ -197,14 +226,6 @@ class _Builder:
             cell = ws.cell(span.row, span.col)
             self._input(ws, span, f.type, "left", f.choices)
             cell.number_format = formats.get(f.type, "General")
-            if self.prefill.get(f.name) not in (None, ""):
-                value = self.prefill[f.name]
-                if isinstance(value, str):
-                    set_text(cell, value)
-                else:
-                    cell.value = value
-                cell.protection = Protection(locked=True)
-                cell.fill = style.fill(style.PREFILLED)
 
     def _narratives(self) -> None:
         for section in self.fmt.narrative_sections:
