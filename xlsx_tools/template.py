@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import string
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -293,13 +294,13 @@ class _Builder:
             return (f"COUNTIFS(${sev_col}${first}:${sev_col}${last},{label},"
                     f"${status_col}${first}:${status_col}${last},{text(fail)})")
 
-        summary = chk["summary"]
-        pieces = []
-        for chunk in summary.replace("}", "{").split("{"):
-            pieces.append(counted(chunk) if chunk in SEVERITY_ORDER else text(chunk))
+        pieces = []  # the declared summary sentence with a live count for each {severity}
+        for literal, severity, _, _ in string.Formatter().parse(chk["summary"]):
+            pieces += [text(literal)] if literal else []
+            pieces += [counted(severity)] if severity else []
         title_row = self.fmt.layout["title_row"]
         width = len(chk["headers"])
-        for offset, formula in ((1, "&".join(p for p in pieces if p != '""')),
+        for offset, formula in ((1, "&".join(pieces)),
                                 (2, f"IF({counted('error')}=0,{text(chk['ready'])},{text(chk['not_ready'])})")):
             row = title_row + offset
             cell = ws.cell(row, left)
