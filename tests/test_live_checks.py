@@ -53,7 +53,11 @@ CASES = {
     "I6-phone-blank": (lambda v: v.update({"id.phone": None}), {"I6"}),
     "I7-date-text": (lambda v: v.update({"id.filled_on": "2026年1月20日"}), {"I7"}),
     "S6-text-in-count": (lambda v: v.update({_t3("denied_law", "research"): "12件"}), {"S6:t3"}),
-    "S6-dash": (lambda v: v.update({"t4.suit_direct.corrected": "—"}), {"S6:t4"}),
+    # "—", "/" or "无" for "none" is a warning (FORMAT.md S6), any other text an error
+    "S6-dash": (lambda v: v.update({"t4.suit_direct.corrected": "—"}), {"S6:placeholder:t4"}),
+    "S6-slash-and-text": (lambda v: v.update({_t3("denied_law", "legal"): "/", _t3("denied_secret", "other"): "无",
+                                              "t2.penalty.decisions": "十二"}),
+                          {"S6:placeholder:t3", "S6:t2"}),
     # a negative and a compensating +1 keep every sum intact, so only the cell rule fires
     "S6-negative": (lambda v: v.update({_t3("denied_law", "natural"): -1,
                                          _t3("granted", "natural"): T3["granted"][0] + 1}), {"S6:t3"}),

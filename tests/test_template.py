@@ -154,7 +154,7 @@ def test_every_check_marks_its_cells_with_conditional_formatting(wb, fmt, layout
     for table in fmt.tables:
         for span, _ in input_ranges(table, layout):
             rules = [r for cf in formats[table.sheet] if str(cf.sqref) == span.range_ref for r in cf.rules]
-            assert len(rules) == 2, span.range_ref  # S6 (bad value) and S7 (blank)
+            assert len(rules) == 3, span.range_ref  # S6 bad value, S6 placeholder, S7 blank
     check_sheet = fmt.checks["sheet"]
     first = fmt.layout["check_sheet_first_row"]
     referenced = set()

@@ -253,6 +253,11 @@ class Format:
     def narrative_sections(self) -> tuple[Section, ...]:
         return tuple(s for s in self.sections if s.parts)
 
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        """Texts typed for "none" in a number cell (S6 warning, read as 0)."""
+        return tuple(self.meta.get("placeholders", ()))
+
     def identity_field(self, name: str) -> IdentityField:
         """A 基本信息 field by its short name (``code`` for ``id.code``)."""
         return self.field(f"id.{name}")  # type: ignore[return-value]

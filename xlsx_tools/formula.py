@@ -104,6 +104,8 @@ class Translator:
             return f"{self.bad_cell_count(target)}=0"
         if fn == "no_blanks":
             return "+".join(f"COUNTBLANK({r})" for r, _ in self._sheet_ranges(target)) + "=0"
+        if fn == "no_placeholders":
+            return f"{self._placeholder_count(target)}=0"
         if fn in TOTAL_PARTS:
             sheet = sheet_ref(self.layout.locate(target.key)[0])
             parts = getattr(target, TOTAL_PARTS[fn])
@@ -122,9 +124,13 @@ class Translator:
             return f"AND(ISNUMBER({ref}),{ref}>=DATE({self.fmt.meta['first_year']},1,1))"
         raise RuleError(f"no formula for {fn}()")
 
+    def _placeholder_count(self, table: Table) -> str:
+        return "(" + "+".join(f"COUNTIF({r},{text(p)})" for r, _ in self._sheet_ranges(table)
+                              for p in self.fmt.placeholders) + ")"
+
     def bad_cell_count(self, table: Table) -> str:
-        """How many input cells hold text, errors, negatives or (for counts) fractions."""
-        terms = []
+        """How many input cells hold text (placeholders aside), errors, negatives or fractions."""
+        terms = [f"-{self._placeholder_count(table)}"]
         for r, kind in self._sheet_ranges(table):
             terms.append(f"COUNTA({r})-COUNT({r})+COUNTIF({r},\"<0\")")
             if self.fmt.types[kind].integer:
@@ -156,9 +162,12 @@ class Translator:
         started = "COUNTA(" + ",".join(_abs_range(s) for s, _ in ranges) + ")>0"
         for span, kind in ranges:
             x = cell_ref(span.row, span.col)
+            placeholder = "OR(" + ",".join(f"{x}={text(p)}" for p in self.fmt.placeholders) + ")"
             if fn == "valid_cells":
                 bad = f"OR({x}<0,{x}<>INT({x}))" if self.fmt.types[kind].integer else f"{x}<0"
-                out.append((span, f"IF(ISNUMBER({x}),{bad},LEN({x})>0)"))
+                out.append((span, f"IF(ISNUMBER({x}),{bad},AND(LEN({x})>0,NOT({placeholder})))"))
+            elif fn == "no_placeholders":
+                out.append((span, f"AND(NOT(ISNUMBER({x})),{placeholder})"))
             else:
                 out.append((span, f"AND(LEN({x})=0,{started})"))
         return out

@@ -25,13 +25,14 @@ FUNCTIONS = {
     "mentions": "fields+phrases",  # any of the fields contains any of the phrases
     "valid_cells": "table",  # every input cell of the table is well-typed
     "no_blanks": "table",  # no input cell of the table is blank
+    "no_placeholders": "table",  # no number cell holds "—", "/", "无" instead of 0
     "row_total": "field",  # a cell of a total row equals the sum down its column
     "column_total": "field",  # a cell of a total column equals the sum across its row
 }
 #: the parts each total function sums, by Field attribute
 TOTAL_PARTS = {"row_total": "down", "column_total": "across"}
 #: functions whose finding belongs to individual cells rather than to the check as a whole
-CELLWISE = {"valid_cells", "no_blanks"}
+CELLWISE = {"valid_cells", "no_blanks", "no_placeholders"}
 
 _ALLOWED = (
     ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.Compare,
@@ -155,7 +156,7 @@ def expand(fmt: Format, rule: Rule) -> list[Check]:
         except SyntaxError as exc:
             raise RuleError(f"{rule.code}: {exc.msg} in {source!r}") from None
         _validate(fmt, tree, f"{rule.code} {source!r}")
-        suffix = ":".join([*keys.values()] or ([rule.tag] if rule.tag else []))
+        suffix = ":".join(([rule.tag] if rule.tag else []) + list(keys.values()))
         check_id = f"{rule.code}:{suffix}" if suffix else rule.code
         out.append(Check(check_id, rule, rule.title.format(**labels), tree))
     return out
