@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .container import Limits
 from .declaration import load
 from .findings import Finding, worst
 from .output import OutputError
@@ -95,3 +96,49 @@ def template(output, year, agency, code, region, kind, roster, outdir) -> None:
     except OutputError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"已生成模板：{target}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="输出格式：text 供人阅读，json 供程序处理。")
+@click.option("--annotate", type=click.Path(file_okay=False, path_type=Path),
+              help="为每个文件写一份标注副本到此目录：问题单元格标色并加批注，另附“校验结果”表。")
+@click.option("--max-uncompressed-mb", type=float, default=Limits().max_uncompressed_mb, show_default=True,
+              help="单个文件解压后的大小上限（MB），防止“压缩炸弹”。")
+@click.option("--max-parts", type=int, default=Limits().max_parts, show_default=True,
+              help="单个文件内部部件数上限。")
+@click.option("--jobs", type=int, default=None, help="并行读取的进程数（默认：CPU 核数）。")
+def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jobs) -> None:
+    """校验年报工作簿，逐单元格指出问题。
+
+    INPUTS 可以是文件或文件夹（递归查找 .xlsx/.xlsm，以及误报的 .xls/.ods 等）。
+    退出码：0 无错误（可有警告），1 有错误或文件无法读取，2 用法错误。
+
+    \b
+    示例：
+      nianbao validate 科技局.xlsx
+      nianbao validate 收到的报表/ --format json > 校验结果.json
+      nianbao validate 收到的报表/ --annotate 标注副本/
+    """
+    from . import render
+    from .validate import validate_paths
+
+    limits = Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts)
+    reports = validate_paths(inputs, limits, jobs)
+    if annotate is not None:
+        from .annotate import annotate_reports
+
+        try:
+            done = annotate_reports(reports, annotate)
+        except OutputError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for file, reason in done.skipped:
+            click.secho(f"未生成标注副本：{file}：{reason}", fg="yellow", err=True)
+        click.echo(f"已写出 {len(done.written)} 份标注副本到 {annotate}", err=True)
+    if output_format == "json":
+        click.echo(render.as_json(reports))
+    else:
+        for line, colour in render.text_lines(reports):
+            click.secho(line, fg=colour)
+    sys.exit(render.exit_code(reports))

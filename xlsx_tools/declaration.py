@@ -220,6 +220,7 @@ class Format:
     tables: tuple[Table, ...]
     guide: dict[str, Any]
     checks: dict[str, Any]
+    annotate: dict[str, Any]
     rules: tuple[Rule, ...]
     format2019: dict[str, Any]
     aliases: dict[str, str]
@@ -376,6 +377,7 @@ def parse(data: dict[str, Any]) -> Format:
         tables=tuple(tables),
         guide=data["guide"],
         checks=data["checks"],
+        annotate=data["annotate"],
         rules=rules,
         format2019=data["format2019"],
         aliases=data.get("aliases", {}),
@@ -407,7 +409,7 @@ def _check_consistency(fmt: Format) -> None:
     for r in fmt.rules:
         if r.severity not in fmt.severities:
             raise ValueError(f"rule {r.code} has unknown severity {r.severity}")
-    sheets = [fmt.guide["sheet"], fmt.identity_sheet["sheet"], fmt.checks["sheet"]]
+    sheets = [fmt.guide["sheet"], fmt.identity_sheet["sheet"], fmt.checks["sheet"], fmt.annotate["sheet"]]
     sheets += [s.sheet for s in fmt.sections if s.sheet] + [t.sheet for t in fmt.tables]
     if len(set(sheets)) != len(sheets):
         raise ValueError("duplicate sheet names in the declaration")

@@ -11,18 +11,53 @@ from typing import Any
 
 from .declaration import Format, load
 
-#: code → (severity, message template, hint) for codes that are not statutory rules
+#: key → (severity, message template, hint) for findings that are not worded by a statutory rule.
+#: A key's code is the part before "/" (``S6/text`` reports as ``S6``), so several situations of one
+#: rule share its code while each gets its own wording.
 REGISTRY: dict[str, tuple[str, str, str]] = {
-    "F-UNREADABLE": (
-        "error", "无法读取文件：{detail}", "请确认文件是 Excel 工作簿（.xlsx），未加密、未损坏。"),
-    "F-ROSTER-HEADER": (
-        "error",
-        "名录中找不到表头“{missing}”（已查找前 {rows} 行）",
-        "名录第一个工作表须有一行表头，包含：{expected}。",
-    ),
+    # -- the file as a whole -------------------------------------------------------------------
+    "F-EMPTY": ("error", "文件是空的（0 字节）", "请报送单位重新发送文件。"),
+    "F-NOT-XLSX": ("error", "不是 Excel 工作簿", "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再报送。"),
+    "F-CORRUPT": ("error", "文件已损坏，无法读取（{detail}）", "文件可能在下载或传输中损坏，请报送单位重新发送。"),
+    "F-LOCKFILE": ("info", "Excel/WPS 打开文件时生成的临时锁文件，已忽略", "无需处理。"),
+    "F-ENCRYPTED": ("error", "文件设置了打开密码，无法读取",
+                    "请取消打开密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新报送。"),
+    "F-LEGACY-XLS": ("error", "文件是旧版 Excel 97-2003 格式（.xls）", "请用 Excel 或 WPS 另存为 Excel 工作簿（.xlsx）后报送。"),
+    "F-FORMAT": ("error", "文件是{format}，不是 Excel 工作簿（.xlsx）", "请用 Excel 或 WPS 另存为 Excel 工作簿（.xlsx）后报送。"),
+    "F-STRICT-OOXML": ("error", "文件是“Strict Open XML 电子表格”格式", "请另存为“Excel 工作簿（.xlsx）”后报送。"),
+    "F-UNSAFE-XML": ("error", "文件含有不安全的 XML 内容（{detail}），已拒绝读取", "请用 Excel 或 WPS 重新保存后报送。"),
+    "F-TOO-BIG": ("error",
+                  "文件解压后过大：部件 {part} 为 {size} MB（累计 {total} MB，压缩比 {ratio}:1），超过上限 {limit} MB",
+                  "如确属正常文件，可用 {flag} 提高上限后重试。"),
+    "F-TOO-MANY-PARTS": ("error", "文件内部部件过多（{count} 个，上限 {limit} 个）", "如确属正常文件，可用 {flag} 提高上限后重试。"),
+    "F-UNREADABLE": ("error", "无法读取文件：{detail}", "请确认文件是 Excel 工作簿（.xlsx），未加密、未损坏。"),
+    "F-NOT-TEMPLATE": ("error", "文件中没有年报模板的任何表格（工作表：{found}）",
+                       "请使用年报模板（nianbao template 生成）填报，不要更改工作表名称。"),
+    "F-TEMPLATE-VERSION": ("warning", "模板版本为 {found}，当前为 {expected}", "建议使用最新模板填报。"),
+    "F-UNCALCULATED": ("error", "公式 ={formula} 没有计算结果（文件由程序生成或保存时未重新计算）",
+                       "请在 Excel 或 WPS 中打开文件，保存后重新报送。"),
+    # -- structure against the template --------------------------------------------------------
+    "STRUCT/sheet-missing": ("error", "缺少工作表“{sheet}”{suggestion}", "不要删除或重命名模板的工作表。"),
+    "STRUCT/label": ("error", "{sheet_cell} 应为“{want}”，实际为“{got}”{moved}",
+                     "不要在表格中插入、删除或移动行列，不要修改标签；请把数字填回最新模板。"),
+    "S5/2019": ("error", "{sheet} 使用了 2019 年旧格式（发现“{label}”）",
+                "2021 年起须使用新格式（国办公开办函〔2021〕30号），请改用最新模板填报。"),
+    "S-DATA-OUTSIDE-TABLE": ("warning", "表格区域以外有 {count} 个单元格有内容（第一个在 {first}）",
+                             "表格以外的内容不会被读取，请确认没有把数字填错位置。"),
+    "S-EXTRA-SHEET": ("info", "工作簿中有模板以外的工作表“{sheet}”，已忽略", "无需处理。"),
+    # -- single cells -------------------------------------------------------------------------
+    "S6/text": ("error", "应填数字，实际是文字“{raw}”", "改为数字；没有发生的填 0。"),
+    "S6/text-number": ("error", "数字以文字形式填写（“{raw}”），求和时不计入", "删除单位或文字，直接填数字 {meant}。"),
+    "S6/placeholder": ("warning", "用“{raw}”代替了 0", "没有发生的请填 0。"),
+    "S6/negative": ("error", "数量不能为负数（{raw}）", "改为 0 或正整数。"),
+    "S6/fraction": ("error", "数量应为整数，实际为 {raw}", "改为整数。"),
+    "S6-EXCEL-ERROR": ("error", "单元格显示错误值 {raw}", "检查该单元格，改为数字；不要引用已删除的单元格。"),
+    "S7": ("warning", "单元格为空（按 0 计算）", "没有发生的请填 0；评估中空白会被视为“表格缺项”。"),
+    "S9/yuan": ("warning", "收费金额带有“元”（“{raw}”）", "表二（八）的单位是万元：251000 元应填 25.1。"),
+    # -- the consolidator's roster ------------------------------------------------------------
+    "F-ROSTER-HEADER": ("error", "名录中找不到表头“{missing}”（已查找前 {rows} 行）", "名录第一个工作表须有一行表头，包含：{columns}。"),
     "F-ROSTER-EMPTY": ("error", "名录中没有任何单位", "在表头下方逐行填写单位信息。"),
-    "F-ROSTER-DUPLICATE": (
-        "warning", "名录中“{value}”重复出现（另见第 {other} 行）", "删除重复行，或核对是否为不同单位。"),
+    "F-ROSTER-DUPLICATE": ("warning", "名录中“{value}”重复出现（另见第 {other} 行）", "删除重复行，或核对是否为不同单位。"),
     "F-TEXT-INVALID": ("error", "“{label}”含有不能写入 Excel 的控制字符", "删除其中的不可见字符后重试。"),
 }
 
@@ -64,11 +99,21 @@ class Finding:
         return f"{text}（{self.hint}）" if self.hint else text
 
 
-def registered(code: str, /, **context: Any) -> Finding:
-    """A finding of a registered (non-statutory) code, its texts filled from ``context``."""
-    severity, message, hint = REGISTRY[code]
-    place = {k: context.pop(k) for k in ("file", "sheet", "cell") if k in context}
-    return Finding(code, severity, message.format(**context), hint.format(**context), **place)
+_PLACE = ("file", "sheet", "cell", "labels", "actual", "expected")
+
+
+def registered(key: str, /, code: str | None = None, **context: Any) -> Finding:
+    """A finding from the registry, its texts filled from ``context`` (place keys set the location).
+
+    ``code`` overrides the key's own code, for situations shared by several rules (a label
+    mismatch is S2, S3 or S4 depending on the table).
+    """
+    severity, message, hint = REGISTRY[key]
+    place = {k: context.pop(k) for k in _PLACE if k in context}
+    if "labels" in place:
+        place["labels"] = tuple(place["labels"])
+    return Finding(code or key.split("/")[0], severity, message.format(**context), hint.format(**context),
+                   **place)
 
 
 def rule_finding(code: str, severity: str, /, fmt: Format | None = None, value: Any = None,

@@ -117,9 +117,10 @@ class Translator:
             return uscc_formula(ref)
         if fn == "choice":
             return "OR(" + ",".join(f"{ref}={text(c)}" for c in target.choices) + ")"
-        if fn == "year":
+        if fn == "year":  # a number, or digits typed as text; "2025年" fails (the error → ✘)
             first = self.fmt.meta["first_year"]
-            return f"AND(ISNUMBER({ref}),{ref}=INT({ref}),{ref}>={first},{ref}<=9999)"
+            y = f"(--TRIM({ref}))"
+            return f"AND(LEN(TRIM({ref}))=4,{y}=INT({y}),{y}>={first},{y}<=9999)"
         if fn == "date":
             return f"AND(ISNUMBER({ref}),{ref}>=DATE({self.fmt.meta['first_year']},1,1))"
         raise RuleError(f"no formula for {fn}()")
@@ -127,6 +128,11 @@ class Translator:
     def _placeholder_count(self, table: Table) -> str:
         return "(" + "+".join(f"COUNTIF({r},{text(p)})" for r, _ in self._sheet_ranges(table)
                               for p in self.fmt.placeholders) + ")"
+
+    def total_formula(self, f: Field) -> str:
+        """The template's own formula for a total cell (without '='), e.g. ``SUM($D$6:$I$6)``."""
+        sheet = self.layout.sheet(self.fmt.table(f.table).sheet)
+        return f"SUM({','.join(self.compact([sheet.cells[k] for k in f.total_of]))})"
 
     def bad_cell_count(self, table: Table) -> str:
         """How many input cells hold text (placeholders aside), errors, negatives or fractions."""

@@ -6,10 +6,11 @@ the same positions, so no module holds a cell address of its own.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from .declaration import Block, Format, Item, Table, load
 
@@ -62,6 +63,12 @@ class SheetLayout:
     width: int = 1
     column_widths: dict[int, float] = field(default_factory=dict)
     landscape: bool = False
+
+    @property
+    def extent(self) -> tuple[int, int]:
+        """The last row and column the sheet's labels and value cells reach."""
+        spans = [lb.span for lb in self.labels] + list(self.cells.values())
+        return max(s.last_row for s in spans), max(s.last_col for s in spans)
 
     def add(self, row: int, col: int, text: str, kind: str, last_row: int = 0, last_col: int = 0):
         span = Span(row, col, last_row or row, last_col or col)
@@ -129,6 +136,17 @@ def input_ranges(table: Table, layout: WorkbookLayout) -> list[tuple[Span, str]]
         else:
             rects.append([row, c0, row, c1, kind])
     return [(Span(r0, c0, r1, c1), kind) for r0, c0, r1, c1, kind in rects]
+
+
+_A1 = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """(row, column) of an A1 reference; (0, 0) for anything else."""
+    m = _A1.fullmatch(ref or "")
+    if not m:
+        return (0, 0)
+    return int(m.group(2)), column_index_from_string(m.group(1))
 
 
 def sheet_ref(name: str) -> str:

@@ -74,7 +74,7 @@ def read_roster(path: Path, fmt: Format | None = None) -> Roster:
             missing = "、".join(labels[n] for n in spec["required"])
             roster.findings.append(registered(
                 "F-ROSTER-HEADER", file=path.name, missing=missing, rows=spec["header_search_rows"],
-                expected="、".join(labels.values())))
+                columns="、".join(labels.values())))
             return roster
     finally:
         wb.close()

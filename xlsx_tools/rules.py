@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 from functools import cache
 
-from .declaration import Format, Rule, Section, Table, TextField, load
+from .declaration import Field, Format, IdentityField, Rule, Section, Table, TextField, load
 
 #: functions an expression may call, with their argument kinds
 FUNCTIONS = {
@@ -198,3 +198,24 @@ def references(fmt: Format, tree: ast.expr) -> list[str]:
             if key not in out:
                 out.append(key)
     return out
+
+
+def cellwise(check: Check) -> bool:
+    """Whether a check's findings belong to single cells (S6, S7) rather than to the check."""
+    tree = check.tree
+    return isinstance(tree, ast.Call) and tree.func.id in CELLWISE  # type: ignore[attr-defined]
+
+
+def marked_keys(fmt: Format, check: Check) -> list[str]:
+    """The field keys a failing (non-cellwise) check points at; the first is its primary cell.
+
+    A total check points at the total; otherwise the table cells it reads, or failing those the
+    identity cells, or failing those the text cells.
+    """
+    tree = check.tree
+    if isinstance(tree, ast.Call) and tree.func.id in TOTAL_PARTS:  # type: ignore[attr-defined]
+        return [resolve(fmt, tree.args[0]).key]
+    refs = references(fmt, tree)
+    table_refs = [k for k in refs if isinstance(fmt.field(k), Field)]
+    identity_refs = [k for k in refs if isinstance(fmt.field(k), IdentityField)]
+    return table_refs or identity_refs or refs

@@ -29,11 +29,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__, style
-from .declaration import Field, Format, IdentityField, Section, load
+from .declaration import Field, Format, Section, load
 from .formula import Translator, status, text
 from .layout import SheetLayout, Span, WorkbookLayout, cell_ref, sheet_ref, workbook_layout
 from .output import OutputError, save_workbook
-from .rules import CELLWISE, TOTAL_PARTS, Check, checks, references, resolve
+from .rules import CELLWISE, Check, checks, marked_keys, resolve
 
 #: custom document property that names the template version (read back by the validator)
 VERSION_PROPERTY = "nianbao.template_version"
@@ -126,7 +126,7 @@ class _Builder:
         self._checks()
         for sheet in self.layout.sheets:
             self._page(self.wb[sheet.name], sheet)
-            _fit_rows(self.wb[sheet.name])
+            fit_rows(self.wb[sheet.name])
         self.wb.security = WorkbookProtection(lockStructure=True)
         self._properties()
         return self.wb
@@ -251,9 +251,8 @@ class _Builder:
                                    end_row=span.last_row, end_column=span.last_col)
 
     def _total(self, ws: Worksheet, sheet: SheetLayout, f: Field, span: Span) -> None:
-        cells = ",".join(self.tr.compact([sheet.cells[k] for k in f.total_of]))
         cell = ws.cell(span.row, span.col)
-        cell.value = f"=SUM({cells})"
+        cell.value = "=" + self.tr.total_formula(f)
         cell.font = style.font(11, bold=True)
         cell.alignment = style.align()
         self._box(ws, span, style.FORMULA)
@@ -342,12 +341,7 @@ class _Builder:
                     sheet_name, span = self.layout.locate(part.key)
                     out.append((sheet_name, span, f"LEN(TRIM({span.ref}))=0"))
                 return out
-            if fn in TOTAL_PARTS:
-                return [(*self.layout.locate(target.key), None)]
-        refs = references(self.fmt, tree)
-        table_refs = [k for k in refs if isinstance(self.fmt.field(k), Field)]
-        keys = table_refs or [k for k in refs if isinstance(self.fmt.field(k), IdentityField)] or refs
-        return [(*self.layout.locate(k), None) for k in keys]
+        return [(*self.layout.locate(k), None) for k in marked_keys(self.fmt, check)]
 
     def _marks(self, all_checks: tuple[Check, ...], rows: dict[str, int]) -> None:
         """Conditional formats that colour the cells of failing checks, errors taking precedence."""
@@ -419,7 +413,7 @@ def display_width(value: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
 
 
-def _fit_rows(ws: Worksheet) -> None:
+def fit_rows(ws: Worksheet) -> None:
     """Heighten rows whose wrapped text needs more than one line.
 
     Neither openpyxl nor LibreOffice sizes rows on load, so without this long labels overlap.

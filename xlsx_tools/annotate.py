@@ -1,0 +1,166 @@
+"""Annotated copies: every offending cell coloured and commented, and a sheet listing the findings
+with links to their cells — the route for WPS and LibreOffice users, who have no add-in.
+
+The input is never written: the copy is built in memory and saved atomically in another folder.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from . import style
+from .declaration import Format, load
+from .findings import Finding
+from .layout import cell_ref, parse_ref, sheet_ref
+from .output import OutputError, save_workbook
+from .reader import Report
+from .template import fit_rows, set_text
+
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+#: beyond this, cells outside the template area make a full load too costly to risk
+FAR_ROW, FAR_COL = 5000, 200
+
+
+@dataclass
+class Annotated:
+    written: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+
+
+def annotate_reports(reports: list[Report], outdir: Path, fmt: Format | None = None) -> Annotated:
+    """Write one annotated copy per readable report into ``outdir`` (created if missing)."""
+    fmt = fmt or load()
+    outdir = Path(outdir)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建目录 {outdir}：{exc.strerror}") from exc
+    result = Annotated()
+    used: set[str] = set()
+    for report in reports:
+        source = Path(report.file)
+        if not report.readable or not source.is_file():
+            continue
+        reason = _too_far(report)
+        if reason:
+            result.skipped.append((report.file, reason))
+            continue
+        name = _unique(source.name, used)
+        target = outdir / name
+        if target.resolve() == source.resolve():
+            raise OutputError(f"标注副本不能覆盖原文件：{source}")
+        result.written.append(annotate_file(source.read_bytes(), report, target, fmt))
+    return result
+
+
+def _unique(name: str, used: set[str]) -> str:
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = name, 1
+    while candidate.casefold() in used:
+        n += 1
+        candidate = f"{stem} ({n}){suffix}"
+    used.add(candidate.casefold())
+    return candidate
+
+
+def _too_far(report: Report) -> str:
+    for f in report.findings:
+        if f.code == "S-DATA-OUTSIDE-TABLE" and f.cell:
+            row, col = parse_ref(f.cell)
+            if row > FAR_ROW or col > FAR_COL:
+                return f"表格区域外很远处（{f.sheet}!{f.cell}）有内容，为避免占用过多内存未生成标注副本"
+    return ""
+
+
+def annotate_file(data: bytes, report: Report, target: Path, fmt: Format | None = None) -> Path:
+    """Mark ``report``'s findings on a copy of the workbook ``data`` and save it to ``target``."""
+    fmt = fmt or load()
+    with warnings.catch_warnings():  # features openpyxl does not keep (x14 extensions) are dropped
+        warnings.simplefilter("ignore")
+        wb = load_workbook(io.BytesIO(data), keep_vba=False)
+    spec = fmt.annotate
+    if spec["sheet"] in wb.sheetnames:  # re-annotating an annotated copy: replace the old list
+        del wb[spec["sheet"]]
+    marks: dict[tuple[str, str], list[Finding]] = {}
+    for f in report.findings:
+        for sheet, cell in _cells_of(f):
+            if sheet in wb.sheetnames:
+                marks.setdefault((sheet, cell), []).append(f)
+    for (sheet, cell), found in marks.items():
+        worst = min(found, key=lambda f: SEVERITY_RANK.get(f.severity, 3)).severity
+        background, colour = style.SEVERITY_COLOURS[worst]
+        c = wb[sheet][cell]
+        c.fill = style.fill(background)
+        primary = [f for f in found if f.cell == cell and f.sheet == sheet] or found
+        text = "\n".join(f"[{f.code}] {f.message}" + (f"\n修改提示：{f.hint}" if f.hint else "") for f in primary)
+        comment = Comment(text[:2000], spec["author"])
+        comment.width, comment.height = 320, min(60 + 18 * text.count("\n") + len(text) // 3, 400)
+        c.comment = comment
+    _list_sheet(wb, report, fmt)
+    wb.active = wb.sheetnames.index(spec["sheet"])
+    return save_workbook(wb, target)
+
+
+def _cells_of(f: Finding) -> list[tuple[str, str]]:
+    """The cells a finding marks: its own, and for rules the other cells it concerns."""
+    out = [(f.sheet, f.cell)] if f.sheet and f.cell else []
+    for ref in f.extra.get("cells", []):
+        sheet, _, cell = ref.rpartition("!")
+        if (sheet, cell) not in out:
+            out.append((sheet, cell))
+    return out
+
+
+def _list_sheet(wb, report: Report, fmt: Format) -> None:
+    spec = fmt.annotate
+    ws = wb.create_sheet(spec["sheet"])
+    ws.protection.sheet = False
+    set_text(ws.cell(1, 1), spec["title"])
+    ws.cell(1, 1).font = style.font(14, bold=True, heading=True)
+    for i, header in enumerate(spec["headers"], start=1):
+        cell = ws.cell(3, i)
+        set_text(cell, header)
+        cell.font = style.font(11, bold=True)
+        cell.fill = style.fill(style.HEADER)
+        cell.border = style.BORDER
+    if not report.findings:
+        set_text(ws.cell(4, 1), spec["clean"])
+    for n, f in enumerate(report.findings, start=1):
+        row = 3 + n
+        place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else f.sheet
+        values = [n, f.code, fmt.severities.get(f.severity, f.severity), place,
+                  " / ".join(x for x in f.labels if x), f.message, f.hint]
+        for i, value in enumerate(values, start=1):
+            cell = ws.cell(row, i)
+            if isinstance(value, str):
+                set_text(cell, value)
+            else:
+                cell.value = value
+            cell.border = style.BORDER
+            cell.alignment = style.align("left", "top")
+        if f.sheet and f.cell and f.sheet in wb.sheetnames:
+            link = ws.cell(row, 4)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{sheet_ref(f.sheet)}!{f.cell}", display=place)
+            link.font = style.font(11, colour="0563C1")
+        background, colour = style.SEVERITY_COLOURS.get(f.severity, ("FFFFFF", "000000"))
+        ws.cell(row, 3).fill = style.fill(background)
+    widths = (6, 12, 8, 16, 36, 60, 50)
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = ws.cell(4, 1)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "3:3"
+    fit_rows(ws)
+    ws.auto_filter.ref = f"{cell_ref(3, 1)}:{cell_ref(max(4, 3 + len(report.findings)), len(widths))}"

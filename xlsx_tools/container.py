@@ -1,0 +1,184 @@
+"""All contact with untrusted workbook bytes: sniffing, the zip directory pre-check, bounded reads of
+parts, and the package's own metadata (sheets, shared strings, date system, custom properties).
+
+Nothing here trusts the file: sizes are checked in the central directory before anything is
+inflated, XML with a DTD or entity declarations is refused, and every failure becomes a
+:class:`Refused` carrying a located finding instead of an exception from a library.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+
+from .findings import Finding, registered
+from .xmlparts import UnsafeXML, XMLError, parse_relationships, parse_shared_strings, parse_tree
+
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+OFFICE_DOCUMENT = "/officeDocument"
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one workbook may cost; raise them with the CLI flags named in each refusal."""
+
+    max_uncompressed_mb: float = 100.0  # any one part, and all parts together
+    max_parts: int = 2000
+    max_ratio: float = 1000.0  # inflated/compressed, for parts above ratio_grace_mb
+    ratio_grace_mb: float = 10.0
+
+    #: the CLI flag that raises each limit (named in the finding)
+    FLAGS = {"max_uncompressed_mb": "--max-uncompressed-mb", "max_parts": "--max-parts"}
+
+
+class Refused(Exception):
+    """The file cannot be read as a workbook; ``finding`` says why, in the user's terms."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+@dataclass
+class Package:
+    """A pre-checked .xlsx/.xlsm: its parts can be read within the limits."""
+
+    name: str
+    zf: zipfile.ZipFile
+    limits: Limits
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet name → part path
+    hidden: set[str] = field(default_factory=set)
+    date1904: bool = False
+    shared_strings: list[str] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)
+    has_macros: bool = False
+
+    def read(self, part: str) -> bytes:
+        try:
+            return self.zf.read(part)
+        except KeyError:
+            raise Refused(registered("F-CORRUPT", file=self.name, detail=f"缺少部件 {part}")) from None
+        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
+            raise Refused(registered("F-CORRUPT", file=self.name, detail=f"{part}：{exc}")) from None
+
+
+def sniff(data: bytes, name: str) -> None:
+    """Refuse what is not an OOXML zip at all, by its first bytes."""
+    if not data:
+        raise Refused(registered("F-EMPTY", file=name))
+    if data.startswith(OLE2_MAGIC):
+        raise Refused(registered("F-ENCRYPTED" if _is_encrypted(data) else "F-LEGACY-XLS", file=name))
+    if data.startswith(EMPTY_ZIP_MAGIC) or not data.startswith(ZIP_MAGIC):
+        raise Refused(registered("F-NOT-XLSX", file=name))
+
+
+def _is_encrypted(data: bytes) -> bool:
+    """An OLE2 file is either a legacy .xls or an encrypted OOXML workbook (never prompt for passwords)."""
+    import msoffcrypto  # only OLE2 files pay for this import
+
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
+    except Exception:  # an OLE2 file msoffcrypto cannot classify: treat as a legacy workbook
+        return False
+
+
+def open_package(data: bytes, name: str, limits: Limits | None = None) -> Package:
+    """Sniff, pre-check the zip directory, then read the workbook's own metadata."""
+    limits = limits or Limits()
+    sniff(data, name)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        raise Refused(registered("F-CORRUPT", file=name, detail=str(exc))) from None
+    _precheck(infos, name, limits)
+    names = {i.filename for i in infos}
+    if "mimetype" in names and b"opendocument.spreadsheet" in _small(zf, "mimetype", name):
+        raise Refused(registered("F-FORMAT", file=name, format="OpenDocument 电子表格（.ods）"))
+    if "[Content_Types].xml" not in names:
+        raise Refused(registered("F-NOT-XLSX", file=name))
+    if any(n.endswith(".bin") and n.startswith("xl/workbook") for n in names):
+        raise Refused(registered("F-FORMAT", file=name, format="Excel 二进制工作簿（.xlsb）"))
+    package = Package(name, zf, limits, has_macros="xl/vbaProject.bin" in names)
+    try:
+        _read_workbook(package, names)
+    except UnsafeXML as exc:
+        raise Refused(registered("F-UNSAFE-XML", file=name, detail=str(exc))) from None
+    except (XMLError, ValueError, IndexError) as exc:
+        raise Refused(registered("F-CORRUPT", file=name, detail=str(exc) or type(exc).__name__)) from None
+    return package
+
+
+def _small(zf: zipfile.ZipFile, part: str, name: str) -> bytes:
+    with zf.open(part) as fh:
+        return fh.read(200)
+
+
+def _precheck(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
+    """Refuse zip bombs and part floods from the central directory alone, before inflating."""
+    if len(infos) > limits.max_parts:
+        raise Refused(registered("F-TOO-MANY-PARTS", file=name, count=len(infos), limit=limits.max_parts,
+                                 flag=Limits.FLAGS["max_parts"]))
+    cap = limits.max_uncompressed_mb * MB
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        big_ratio = info.file_size > limits.ratio_grace_mb * MB and ratio > limits.max_ratio
+        if info.file_size > cap or total > cap or big_ratio:
+            raise Refused(registered(
+                "F-TOO-BIG", file=name, part=info.filename, size=round(info.file_size / MB, 1),
+                total=round(total / MB, 1), limit=limits.max_uncompressed_mb, ratio=round(ratio),
+                flag=Limits.FLAGS["max_uncompressed_mb"]))
+
+
+def _read_workbook(package: Package, names: set[str]) -> None:
+    zf = package.zf
+    root_rels = parse_relationships(package.read("_rels/.rels"))
+    main = next((t for typ, t in root_rels.values() if typ.endswith(OFFICE_DOCUMENT)), "xl/workbook.xml")
+    main = main.lstrip("/")
+    tree = parse_tree(package.read(main))
+    if tree.tag.startswith("{" + STRICT_NS):
+        raise Refused(registered("F-STRICT-OOXML", file=package.name))
+    if not tree.tag.startswith("{" + MAIN_NS):
+        raise Refused(registered("F-NOT-XLSX", file=package.name))
+    folder = posixpath.dirname(main)
+    rels_part = posixpath.join(folder, "_rels", posixpath.basename(main) + ".rels")
+    rels = parse_relationships(package.read(rels_part)) if rels_part in names else {}
+    pr = tree.find(f"{{{MAIN_NS}}}workbookPr")
+    package.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+    for sheet in tree.iterfind(f"{{{MAIN_NS}}}sheets/{{{MAIN_NS}}}sheet"):
+        rid = sheet.get(f"{{{REL_NS}}}id")
+        if rid in rels:
+            target = rels[rid][1]
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join(folder, target))
+            package.sheets[sheet.get("name", "")] = part
+            if sheet.get("state") in ("hidden", "veryHidden"):
+                package.hidden.add(sheet.get("name", ""))
+    strings = next((t for typ, t in rels.values() if typ.endswith("/sharedStrings")), None)
+    if strings:
+        part = posixpath.normpath(posixpath.join(folder, strings)) if not strings.startswith("/") \
+            else strings.lstrip("/")
+        if part in names:
+            package.shared_strings = parse_shared_strings(package.read(part))
+    if "docProps/custom.xml" in names:
+        package.properties = _custom_properties(package.read("docProps/custom.xml"))
+    del zf
+
+
+def _custom_properties(data: bytes) -> dict[str, str]:
+    out = {}
+    for prop in parse_tree(data):
+        name = prop.get("name")
+        if name and len(prop):
+            out[name] = (prop[0].text or "").strip()
+    return out

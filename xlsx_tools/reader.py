@@ -1,0 +1,228 @@
+"""The one reader of agency workbooks: bytes in, typed values and located findings out.
+
+Everything is driven by the declaration's layout: which sheets must exist, which labels must stand
+where, which cells hold values and of what type. A table whose labels are not where the template
+puts them is reported (expected versus found) and its numbers are not read, so a shifted table is
+never read as shifted numbers. Nothing here raises for a bad file; the file's problems are findings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from . import values as cellvalues
+from .container import Limits, Package, Refused, open_package
+from .declaration import Field, Format, IdentityField, TextField, load
+from .findings import Finding, registered
+from .formula import Translator
+from .layout import SheetLayout, WorkbookLayout, workbook_layout
+from .template import VERSION_PROPERTY
+from .xmlparts import RawCell, SheetCells, XMLError, read_cells
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
+@dataclass
+class Report:
+    """One agency workbook as read: its values by field key and everything found about it."""
+
+    file: str
+    values: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    readable: bool = True  # False when the file was refused as a whole
+    sha256: str = ""
+    size: int = 0
+    unread_tables: set[str] = field(default_factory=set)  # tables not read (structure broken)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+
+def label_key(text: Any) -> str:
+    """Labels compared as people see them: NFKC, no spaces of any kind, one kind of quotes."""
+    if text is None:
+        return ""
+    return re.sub(r"\s+", "", cellvalues.normalise_text(str(text))).translate(_QUOTES)
+
+
+def read_path(path: Path, limits: Limits | None = None, fmt: Format | None = None,
+              display: str | None = None) -> Report:
+    """Read a workbook file (opened read-only, read once into memory; never written)."""
+    path = Path(path)
+    name = display or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Report(name, readable=False, findings=[registered("F-UNREADABLE", file=name,
+                                                                 detail=exc.strerror or str(exc))])
+    return read_bytes(data, name, limits, fmt)
+
+
+def read_bytes(data: bytes, name: str, limits: Limits | None = None, fmt: Format | None = None) -> Report:
+    """Read a workbook from its bytes; any failure becomes a finding on the report."""
+    fmt = fmt or load()
+    report = Report(name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    try:
+        package = open_package(data, name, limits)
+        _Reader(fmt, workbook_layout(fmt), package, report).read()
+    except Refused as exc:
+        report.readable = False
+        report.findings = [exc.finding]
+        report.values = {}
+    except (XMLError, ValueError, IndexError, KeyError, OSError, EOFError) as exc:
+        # damage found while reading a part (a shared-string index out of range, a torn part…)
+        report.readable = False
+        report.values = {}
+        report.findings = [registered("F-CORRUPT", file=name, detail=f"{type(exc).__name__}: {exc}"[:200])]
+    return report
+
+
+class _Reader:
+    def __init__(self, fmt: Format, layout: WorkbookLayout, package: Package, report: Report):
+        self.fmt, self.layout, self.package, self.report = fmt, layout, package, report
+        self.translator = Translator(fmt, layout)
+
+    def add(self, key: str, **context) -> None:
+        self.report.findings.append(registered(key, file=self.report.file, **context))
+
+    def read(self) -> None:
+        fmt, package = self.fmt, self.package
+        tables = {t.sheet for t in fmt.tables}
+        present = set(package.sheets)
+        if not tables & present:
+            raise Refused(registered("F-NOT-TEMPLATE", file=self.report.file,
+                                     found="、".join(package.sheets) or "无"))
+        expected = {s.name for s in self.layout.sheets}
+        for extra in sorted(present - expected):
+            self.add("S-EXTRA-SHEET", sheet=extra)
+        self._version()
+        for sheet in self.layout.sheets:
+            if sheet.kind in ("guide", "checks"):
+                continue
+            code = self._code(sheet)
+            if sheet.name not in present:
+                self._missing(sheet, code, sorted(present - expected))
+                continue
+            max_row, max_col = sheet.extent
+            cells = read_cells(package.read(package.sheets[sheet.name]), max_row, max_col)
+            if cells.outside:
+                r, c = cells.first_outside
+                self.add("S-DATA-OUTSIDE-TABLE", sheet=sheet.name, cell=_a1(r, c), count=cells.outside,
+                         first=f"{sheet.name}!{_a1(r, c)}")
+            if self._structure_ok(sheet, cells, code):
+                self._values(sheet, cells)
+            elif sheet.kind == "table":
+                self.report.unread_tables.add(self._table_key(sheet))
+
+    # -- structure ----------------------------------------------------------------------------
+    def _code(self, sheet: SheetLayout) -> str:
+        if sheet.kind == "table":
+            return {"t2": "S2", "t3": "S3", "t4": "S4"}.get(self._table_key(sheet), "S2")
+        return "S1"
+
+    def _table_key(self, sheet: SheetLayout) -> str:
+        return next(t.key for t in self.fmt.tables if t.sheet == sheet.name)
+
+    def _missing(self, sheet: SheetLayout, code: str, candidates: list[str]) -> None:
+        close = difflib.get_close_matches(sheet.name, candidates, n=1, cutoff=0.4)
+        suggestion = f"（是否被改名为“{close[0]}”？）" if close else ""
+        self.add("STRUCT/sheet-missing", code=code, sheet=sheet.name, suggestion=suggestion)
+        if sheet.kind == "table":
+            self.report.unread_tables.add(self._table_key(sheet))
+
+    def _structure_ok(self, sheet: SheetLayout, cells: SheetCells, code: str) -> bool:
+        strings = self.package.shared_strings
+        found_text = {pos: cellvalues.stored(raw, strings)[0] for pos, raw in cells.cells.items()}
+        if sheet.kind == "table" and self._is_2019(sheet, found_text):
+            return False
+        ok = True
+        for label in sheet.labels:
+            if label.kind not in ("header", "stub", "caption"):
+                continue
+            pos = (label.span.row, label.span.col)
+            found = found_text.get(pos)
+            if label_key(found) == label_key(label.text):
+                continue
+            ok = False
+            want = label_key(label.text)
+            elsewhere = next((p for p, v in found_text.items() if label_key(v) == want), None)
+            moved = f"（该标签在 {_a1(*elsewhere)}，可能插入或删除了行列）" if elsewhere else ""
+            got = "" if found is None else str(found)
+            self.add("STRUCT/label", code=code, sheet=sheet.name, cell=_a1(*pos), actual=got,
+                     expected=label.text, sheet_cell=f"{sheet.name}!{_a1(*pos)}", want=label.text, got=got,
+                     moved=moved)
+        return ok
+
+    def _is_2019(self, sheet: SheetLayout, found_text: dict) -> bool:
+        signature = {label_key(s) for s in self.fmt.format2019["signature_labels"]}
+        for pos, value in found_text.items():
+            if label_key(value) in signature:
+                self.add("S5/2019", sheet=sheet.name, cell=_a1(*pos), label=str(value))
+                return True
+        return False
+
+    # -- values -------------------------------------------------------------------------------
+    def _values(self, sheet: SheetLayout, cells: SheetCells) -> None:
+        fmt, strings = self.fmt, self.package.shared_strings
+        placeholders = fmt.placeholders
+        derive: list[Field] = []
+        for key, span in sheet.cells.items():
+            raw = cells.cells.get((span.row, span.col))
+            f = fmt.field(key)
+            if isinstance(f, Field):
+                if f.is_total and self._template_total(f, raw):
+                    derive.append(f)
+                    continue
+                cell = cellvalues.number(raw, strings, fmt.types[f.type].integer, placeholders)
+                labels = f.labels
+            elif isinstance(f, IdentityField):
+                if f.type == "year":
+                    cell = cellvalues.year(raw, strings)
+                elif f.type == "date":
+                    cell = cellvalues.date(raw, strings, self.package.date1904)
+                else:
+                    cell = cellvalues.text(raw, strings)
+                labels = (f.label,)
+            else:
+                assert isinstance(f, TextField)
+                cell = cellvalues.text(raw, strings)
+                labels = (fmt.section(f.section).title, f.label)
+            self.report.values[key] = cell.value
+            for problem in cell.problems:
+                self.add(problem.key, sheet=sheet.name, cell=span.ref, labels=labels,
+                         actual=cell.raw, **problem.detail)
+        for f in derive:  # the template's own totals, re-derived when no cached value was saved
+            self.report.values[f.key] = sum(self.report.values.get(k) or 0 for k in f.total_of)
+
+    def _template_total(self, f: Field, raw: RawCell | None) -> bool:
+        """A total cell still holding the template's formula but no saved result: derive it."""
+        if raw is None or raw.formula is None or raw.value not in (None, ""):
+            return False
+        return raw.formula.replace(" ", "").upper() == self.translator.total_formula(f).upper()
+
+    def _version(self) -> None:
+        """The template version: the document property, or the 填报说明 cell (some clients drop
+        custom properties on save)."""
+        found = self.package.properties.get(VERSION_PROPERTY)
+        guide = next(s for s in self.layout.sheets if s.kind == "guide")
+        if found is None and guide.name in self.package.sheets:
+            label = next(lb for lb in guide.labels if lb.text == self.fmt.guide["version_label"])
+            row, col = label.span.row, label.span.col + 1
+            cells = read_cells(self.package.read(self.package.sheets[guide.name]), row, col)
+            value = cellvalues.stored(cells.cells.get((row, col)), self.package.shared_strings)[0]
+            found = None if value is None else str(value)
+        expected = self.fmt.meta["template_version"]
+        if found != expected:
+            self.add("F-TEMPLATE-VERSION", found=found or "（未标明）", expected=expected)
+
+
+def _a1(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"

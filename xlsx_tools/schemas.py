@@ -1,0 +1,265 @@
+"""pandera schemas built from the declaration, validating many reports in one stacked frame.
+
+One row per report, one column per field key. Column checks hold types and ranges (S6: no
+negatives, whole counts); dataframe checks are the declared rules, each a vectorised evaluation of
+the same parsed condition the template turns into a worksheet formula. Failures come back as
+findings located at the rule's cell of each failing report.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from functools import cache
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import uscc
+from .declaration import Field, Format, Section, load
+from .findings import Finding, registered
+from .layout import workbook_layout
+from .reader import Report
+from .rules import TOTAL_PARTS, Check, RuleError, cellwise, checks, marked_keys, resolve
+
+_OPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
+TOLERANCE = 1e-6  # integer identities are exact; 万元 sums compare well inside 0.0001
+
+
+class Evaluator:
+    """Rule conditions over a stacked frame: each node becomes a Series (one value per report)."""
+
+    def __init__(self, fmt: Format, df: pd.DataFrame):
+        self.fmt, self.df = fmt, df
+
+    def _column(self, key: str) -> pd.Series:
+        return self.df[key] if key in self.df else pd.Series([None] * len(self.df), index=self.df.index)
+
+    def number(self, key: str) -> pd.Series:
+        return pd.to_numeric(self._column(key), errors="coerce").fillna(0.0)
+
+    def text(self, key: str) -> pd.Series:
+        return self._column(key).map(lambda v: "" if v is None or v != v else str(v).strip())
+
+    def condition(self, node: ast.expr) -> pd.Series:
+        if isinstance(node, ast.BoolOp):
+            parts = [self.condition(v) for v in node.values]
+            out = parts[0]
+            for p in parts[1:]:
+                out = (out & p) if isinstance(node.op, ast.And) else (out | p)
+            return out
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return ~self.condition(node.operand)
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        raise RuleError(f"not a condition: {ast.unparse(node)}")
+
+    def value(self, node: ast.expr) -> pd.Series | float | str:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -self.value(node.operand)
+        if isinstance(node, ast.BinOp):
+            left, right = self.value(node.left), self.value(node.right)
+            return left + right if isinstance(node.op, ast.Add) else left - right
+        target = resolve(self.fmt, node)
+        return self.number(target.key) if isinstance(target, Field) else self.text(target.key)
+
+    def _compare(self, node: ast.Compare) -> pd.Series:
+        op, right_node = node.ops[0], node.comparators[0]
+        left = self.value(node.left)
+        if isinstance(op, (ast.In, ast.NotIn)):
+            choices = [self.value(e) for e in right_node.elts]  # type: ignore[attr-defined]
+            hit = left.isin(choices)
+            return hit if isinstance(op, ast.In) else ~hit
+        right = self.value(right_node)
+        if isinstance(left, pd.Series) and pd.api.types.is_numeric_dtype(left) and not isinstance(right, str):
+            diff = left - right
+            name = _OPS[type(op)]
+            return {"eq": diff.abs() <= TOLERANCE, "ne": diff.abs() > TOLERANCE,
+                    "lt": diff < -TOLERANCE, "le": diff <= TOLERANCE,
+                    "gt": diff > TOLERANCE, "ge": diff >= -TOLERANCE}[name]
+        return getattr(left, f"__{_OPS[type(op)]}__")(right)
+
+    def _call(self, node: ast.Call) -> pd.Series:
+        fn = node.func.id  # type: ignore[attr-defined]
+        fmt = self.fmt
+        if fn == "mentions":
+            first = node.args[0]
+            targets = first.elts if isinstance(first, ast.Tuple) else [first]
+            pattern = "|".join(re.escape(a.value) for a in node.args[1:])  # type: ignore[attr-defined]
+            hit = pd.Series(False, index=self.df.index)
+            for t in targets:
+                for key in _text_keys(resolve(fmt, t)):
+                    hit |= self.text(key).str.contains(pattern, regex=True)
+            return hit
+        target = resolve(fmt, node.args[0])
+        if fn == "present":
+            ok = pd.Series(True, index=self.df.index)
+            for key in _text_keys(target):
+                ok &= self.text(key) != ""
+            return ok
+        if fn in TOTAL_PARTS:
+            total, parts = self.total_sides(fn, target)
+            return (total - parts).abs() <= TOLERANCE
+        column = self._column(target.key)
+        if fn == "uscc":
+            return column.map(lambda v: isinstance(v, str) and uscc.is_valid(v))
+        if fn == "choice":
+            return self.text(target.key).isin(target.choices)
+        if fn == "year":
+            first = fmt.meta["first_year"]
+            return column.map(lambda v: isinstance(v, int) and not isinstance(v, bool) and first <= v <= 9999)
+        if fn == "date":
+            since = dt.date(fmt.meta["first_year"], 1, 1)
+            return column.map(lambda v: isinstance(v, dt.date) and v >= since)
+        raise RuleError(f"no evaluation for {fn}()")
+
+    def total_sides(self, fn: str, target: Field) -> tuple[pd.Series, pd.Series]:
+        parts = getattr(target, TOTAL_PARTS[fn])
+        return self.number(target.key), sum(self.number(k) for k in parts)
+
+    def sides(self, check: Check) -> tuple[pd.Series, pd.Series] | None:
+        """The two numbers a failing check compares, for its message (None when not numeric)."""
+        tree = check.tree
+        if isinstance(tree, ast.Call) and tree.func.id in TOTAL_PARTS:  # type: ignore[attr-defined]
+            return self.total_sides(tree.func.id, resolve(self.fmt, tree.args[0]))  # type: ignore[attr-defined]
+        if isinstance(tree, ast.Compare) and not isinstance(tree.ops[0], (ast.In, ast.NotIn)):
+            left, right = self.value(tree.left), self.value(tree.comparators[0])
+            if isinstance(left, pd.Series) and pd.api.types.is_numeric_dtype(left):
+                right = right if isinstance(right, pd.Series) else pd.Series(right, index=left.index)
+                return left, right
+        return None
+
+
+def _text_keys(target) -> list[str]:
+    return [p.key for p in target.parts] if isinstance(target, Section) else [target.key]
+
+
+def _rule_check(fmt: Format, check: Check) -> pa.Check:
+    def evaluate(df: pd.DataFrame) -> pd.Series:
+        return Evaluator(fmt, df).condition(check.tree).astype(bool)
+
+    return pa.Check(evaluate, name=check.id, error=check.id)
+
+
+def _column_checks(fmt: Format, f: Field) -> list[pa.Check]:
+    out = [pa.Check(lambda s: s.isna() | (s >= 0), name="S6/negative", error="S6/negative")]
+    if fmt.types[f.type].integer:
+        out.append(pa.Check(lambda s: s.isna() | (s % 1 == 0), name="S6/fraction", error="S6/fraction"))
+    return out
+
+
+@cache
+def report_schema(fmt: Format | None = None) -> pa.DataFrameSchema:
+    """The schema of the stacked frame: one column per table field, one check per declared rule."""
+    fmt = fmt or load()
+    columns = {
+        f.key: pa.Column(float, nullable=True, required=False, checks=_column_checks(fmt, f))
+        for f in fmt.table_fields
+    }
+    rule_checks = [_rule_check(fmt, c) for c in checks(fmt) if not cellwise(c)]
+    return pa.DataFrameSchema(columns, checks=rule_checks, strict=False, coerce=False)
+
+
+def stack(reports: list[Report], fmt: Format) -> pd.DataFrame:
+    """One row per readable report (index = position in ``reports``); numbers as float64."""
+    rows = {i: r.values for i, r in enumerate(reports) if r.readable}
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    for f in fmt.table_fields:
+        if f.key in df:
+            df[f.key] = pd.to_numeric(df[f.key], errors="coerce").astype("float64")
+    return df
+
+
+def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
+    """Run the schemas over all readable reports at once and add the findings to each report."""
+    fmt = fmt or load()
+    df = stack(reports, fmt)
+    if df.empty:
+        return reports
+    try:
+        report_schema(fmt).validate(df, lazy=True)
+        return reports
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    layout = workbook_layout(fmt)
+    by_id = {c.id: c for c in checks(fmt)}
+    evaluator = Evaluator(fmt, df)
+    failing = cases[["check", "column", "index"]].drop_duplicates(subset=["check", "index"])
+    for check_name, group in failing.groupby("check", sort=False):
+        name = str(check_name)
+        indexes = [int(i) for i in group["index"] if i is not None and i == i]
+        if name in by_id:
+            _rule_findings(fmt, layout, evaluator, by_id[name], indexes, reports)
+        else:
+            for column, index in zip(group["column"], group["index"], strict=True):
+                _cell_finding(fmt, layout, name, str(column), int(index), reports)
+    return reports
+
+
+def _is_total(check: Check) -> bool:
+    return isinstance(check.tree, ast.Call) and check.tree.func.id in TOTAL_PARTS  # type: ignore[attr-defined]
+
+
+def _total_label(fmt: Format, check: Check) -> str:
+    """The heading of the total a total check is about: the row's for row_total, else the column's."""
+    tree = check.tree
+    target = resolve(fmt, tree.args[0])  # type: ignore[attr-defined]
+    return target.row.label if tree.func.id == "row_total" else target.column.label  # type: ignore[attr-defined]
+
+
+def _tables_of(fmt: Format, check: Check) -> set[str]:
+    return {fmt.field(k).table for k in marked_keys(fmt, check) if isinstance(fmt.field(k), Field)}
+
+
+def _rule_findings(fmt, layout, evaluator: Evaluator, check: Check, indexes: list[int],
+                   reports: list[Report]) -> None:
+    keys = marked_keys(fmt, check)
+    sheet, span = layout.locate(keys[0])
+    f = fmt.field(keys[0])
+    labels = f.labels if isinstance(f, Field) else (getattr(f, "label", ""),)
+    sides = evaluator.sides(check)
+    tables = _tables_of(fmt, check)
+    for i in indexes:
+        report = reports[i]
+        if tables & report.unread_tables:  # a table not read cannot break or satisfy a rule
+            continue
+        actual = expected = None
+        message = f"未通过：{check.title}"
+        if sides is not None:
+            actual, expected = _plain(sides[0].loc[i]), _plain(sides[1].loc[i])
+            names = (_total_label(fmt, check), "各项之和") if _is_total(check) else ("左边", "右边")
+            message += f"（{names[0]} {_num(actual)}，{names[1]} {_num(expected)}）"
+        elif not isinstance(f, Field):
+            actual = report.values.get(keys[0])
+            if actual not in (None, "") and len(str(actual)) <= 40:
+                message += f"（实际为“{actual}”）"
+        report.findings.append(Finding(
+            check.code, check.severity, message, check.rule.hint, file=report.file, sheet=sheet,
+            cell=span.ref, labels=tuple(labels), actual=actual, expected=expected,
+            extra={"check": check.id, "cells": [layout.a1(k) for k in keys]}))
+
+
+def _cell_finding(fmt, layout, key: str, column: str, index: int, reports: list[Report]) -> None:
+    report = reports[index]
+    f = fmt.field(column)
+    sheet, span = layout.locate(column)
+    raw = report.values.get(column)
+    report.findings.append(registered(key, file=report.file, sheet=sheet, cell=span.ref, labels=f.labels,
+                                      actual=raw, raw=_num(raw)))
+
+
+def _plain(value):
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _num(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+

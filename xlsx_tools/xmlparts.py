@@ -1,0 +1,224 @@
+"""Safe, bounded parsing of the XML parts of an untrusted workbook.
+
+Every parser here refuses a DOCTYPE or entity declaration outright (OOXML parts never carry one), so
+billion-laughs and external-entity files fail fast with :class:`UnsafeXML`. Worksheets are streamed
+with expat and only the declared area is kept: a cell at XFD1048576 costs one callback, not a grid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+from xml.parsers import expat
+
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml import ElementTree as DefusedET
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+class XMLError(ValueError):
+    """A part is not well-formed XML."""
+
+
+class UnsafeXML(XMLError):
+    """A part declares a DTD or entities: refused, never expanded."""
+
+
+class _Stop(Exception):
+    """Raised by a handler to end parsing early (after </sheetData>)."""
+
+
+def _refuse(*_args):
+    raise UnsafeXML("XML 中含有 DTD 或实体声明")
+
+
+def _parser(**handlers) -> expat.XMLParserType:
+    p = expat.ParserCreate()
+    p.StartDoctypeDeclHandler = _refuse
+    p.EntityDeclHandler = _refuse
+    p.UnparsedEntityDeclHandler = _refuse
+    p.ExternalEntityRefHandler = _refuse
+    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    p.buffer_text = True
+    for name, fn in handlers.items():
+        setattr(p, name, fn)
+    return p
+
+
+def _run(parser: expat.XMLParserType, data: bytes) -> None:
+    try:
+        parser.Parse(data, True)
+    except _Stop:
+        pass
+    except expat.ExpatError as exc:
+        raise XMLError(f"XML 格式错误：{expat.errors.messages.get(exc.code, exc)}（第 {exc.lineno} 行）") from None
+
+
+def unescape(text: str) -> str:
+    """Decode OOXML's ``_xHHHH_`` escapes (control characters and the like)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def parse_tree(data: bytes) -> ElementTree.Element:
+    """A small part (workbook, relationships, properties) as an element tree, namespaces expanded."""
+    try:
+        return DefusedET.fromstring(data, forbid_dtd=True)
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
+        raise UnsafeXML("XML 中含有 DTD 或实体声明") from exc
+    except ElementTree.ParseError as exc:
+        raise XMLError(f"XML 格式错误：{exc}") from None
+
+
+def parse_relationships(data: bytes) -> dict[str, tuple[str, str]]:
+    """A .rels part: relationship id → (type, target)."""
+    return {r.get("Id", ""): (r.get("Type", ""), r.get("Target", ""))
+            for r in parse_tree(data).iter(f"{REL_NS}Relationship")}
+
+
+def parse_shared_strings(data: bytes) -> list[str]:
+    """The shared string table; rich-text runs joined, phonetic runs (rPh) left out."""
+    strings: list[str] = []
+    parts: list[str] = []
+    depth_rph = 0
+    in_t = False
+
+    def start(name, attrs):
+        nonlocal depth_rph, in_t
+        n = local(name)
+        if n == "si":
+            parts.clear()
+        elif n == "rPh":
+            depth_rph += 1
+        elif n == "t" and not depth_rph:
+            in_t = True
+
+    def end(name):
+        nonlocal depth_rph, in_t
+        n = local(name)
+        if n == "si":
+            strings.append(unescape("".join(parts)))
+        elif n == "rPh":
+            depth_rph -= 1
+        elif n == "t":
+            in_t = False
+
+    def text(data):
+        if in_t:
+            parts.append(data)
+
+    _run(_parser(StartElementHandler=start, EndElementHandler=end, CharacterDataHandler=text), data)
+    return strings
+
+
+@dataclass(slots=True)
+class RawCell:
+    """A cell as stored: ``kind`` is OOXML's ``t`` (n, s, str, inlineStr, b, e, d)."""
+
+    value: str | None
+    kind: str = "n"
+    formula: str | None = None
+
+
+@dataclass
+class SheetCells:
+    """The cells of a sheet's declared area, and what lies outside it."""
+
+    cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)
+    outside: int = 0  # non-empty cells beyond the declared area
+    first_outside: tuple[int, int] | None = None
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
+
+
+def read_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
+    """Stream a worksheet and keep the cells within rows/columns 1..max, stopping at </sheetData>."""
+    out = SheetCells()
+    row = 0
+    col = 0
+    cell: RawCell | None = None
+    where = (0, 0)
+    capture: list[str] | None = None
+    in_is = False
+    rph = 0
+
+    def start(name, attrs):
+        nonlocal row, col, cell, where, capture, in_is, rph
+        n = local(name)
+        if n == "c":
+            ref = attrs.get("r")
+            m = _REF.match(ref) if ref else None
+            if m:
+                col, r = column_number(m.group(1)), int(m.group(2))
+                row = r
+            else:
+                col += 1
+            where = (row, col)
+            cell = RawCell(None, attrs.get("t", "n"))
+        elif n == "row":
+            r = attrs.get("r")
+            row = int(r) if r and r.isdigit() else row + 1
+            col = 0
+        elif cell is not None:
+            if n == "v":
+                capture = []
+            elif n == "f":
+                cell.formula = ""
+                capture = []
+            elif n == "is":
+                in_is = True
+                cell.value = ""
+            elif n == "rPh":
+                rph += 1
+            elif n == "t" and in_is and not rph:
+                capture = []
+
+    def end(name):
+        nonlocal cell, capture, in_is, rph
+        n = local(name)
+        if n == "c" and cell is not None:
+            r, c = where
+            if r <= max_row and c <= max_col:
+                out.cells[where] = cell
+            elif cell.value not in (None, "") or cell.formula:
+                out.outside += 1
+                out.first_outside = out.first_outside or where
+            cell = None
+        elif cell is not None and capture is not None and n in ("v", "f", "t"):
+            text = "".join(capture)
+            if n == "v":
+                cell.value = text
+            elif n == "f":
+                cell.formula = text
+            else:
+                cell.value = (cell.value or "") + text
+            capture = None
+        elif n == "is":
+            in_is = False
+            if cell is not None and cell.value is not None:
+                cell.value = unescape(cell.value)
+        elif n == "rPh":
+            rph -= 1
+        elif n == "sheetData":
+            raise _Stop
+
+    def text(data):
+        if capture is not None:
+            capture.append(data)
+
+    _run(_parser(StartElementHandler=start, EndElementHandler=end, CharacterDataHandler=text), data)
+    return out
