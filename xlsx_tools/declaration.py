@@ -221,6 +221,7 @@ class Format:
     guide: dict[str, Any]
     checks: dict[str, Any]
     annotate: dict[str, Any]
+    statements: tuple[dict[str, Any], ...]
     rules: tuple[Rule, ...]
     format2019: dict[str, Any]
     aliases: dict[str, str]
@@ -378,6 +379,7 @@ def parse(data: dict[str, Any]) -> Format:
         guide=data["guide"],
         checks=data["checks"],
         annotate=data["annotate"],
+        statements=tuple(data.get("statements", ())),
         rules=rules,
         format2019=data["format2019"],
         aliases=data.get("aliases", {}),

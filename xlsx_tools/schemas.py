@@ -16,7 +16,7 @@ from functools import cache
 import pandas as pd
 import pandera.pandas as pa
 
-from . import uscc
+from . import narrative, uscc
 from .declaration import Field, Format, Section, load
 from .findings import Finding, registered
 from .layout import workbook_layout
@@ -153,15 +153,25 @@ def _column_checks(fmt: Format, f: Field) -> list[pa.Check]:
     return out
 
 
+def _statement_check(fmt: Format, statement: narrative.Statement) -> pa.Check:
+    def evaluate(df: pd.DataFrame) -> pd.Series:
+        bad = narrative.disagreements(statement, df, Evaluator(fmt, df))
+        return pd.Series([i not in bad for i in df.index], index=df.index)
+
+    return pa.Check(evaluate, name=statement.id, error=statement.id)
+
+
 @cache
 def report_schema(fmt: Format | None = None) -> pa.DataFrameSchema:
-    """The schema of the stacked frame: one column per table field, one check per declared rule."""
+    """The schema of the stacked frame: one column per table field, one check per declared rule
+    and one per declared narrative statement."""
     fmt = fmt or load()
     columns = {
         f.key: pa.Column(float, nullable=True, required=False, checks=_column_checks(fmt, f))
         for f in fmt.table_fields
     }
     rule_checks = [_rule_check(fmt, c) for c in checks(fmt) if not cellwise(c)]
+    rule_checks += [_statement_check(fmt, s) for s in narrative.statements(fmt)]
     return pa.DataFrameSchema(columns, checks=rule_checks, strict=False, coerce=False)
 
 
@@ -188,6 +198,7 @@ def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
         cases = exc.failure_cases
     layout = workbook_layout(fmt)
     by_id = {c.id: c for c in checks(fmt)}
+    said = {s.id: s for s in narrative.statements(fmt)}
     evaluator = Evaluator(fmt, df)
     failing = cases[["check", "column", "index"]].drop_duplicates(subset=["check", "index"])
     for check_name, group in failing.groupby("check", sort=False):
@@ -195,6 +206,8 @@ def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
         indexes = [int(i) for i in group["index"] if i is not None and i == i]
         if name in by_id:
             _rule_findings(fmt, layout, evaluator, by_id[name], indexes, reports)
+        elif name in said:
+            _statement_findings(fmt, layout, evaluator, df, said[name], reports)
         else:
             for column, index in zip(group["column"], group["index"], strict=True):
                 _cell_finding(fmt, layout, name, str(column), int(index), reports)
@@ -242,6 +255,21 @@ def _rule_findings(fmt, layout, evaluator: Evaluator, check: Check, indexes: lis
             check.code, check.severity, message, check.rule.hint, file=report.file, sheet=sheet,
             cell=span.ref, labels=tuple(labels), actual=actual, expected=expected,
             extra={"check": check.id, "cells": [layout.a1(k) for k in keys]}))
+
+
+def _statement_findings(fmt, layout, evaluator: Evaluator, df: pd.DataFrame, statement, reports) -> None:
+    rule = next(r for r in fmt.rules if r.code == statement.code and not r.expr)
+    for index, found in narrative.disagreements(statement, df, evaluator).items():
+        report = reports[index]
+        for s in found:
+            sheet, span = layout.locate(s.key)
+            table = "或".join(_num(_plain(v)) for v in dict.fromkeys(s.table) if v == v)
+            quote = s.sentence if len(s.sentence) <= 80 else s.sentence[:78] + "…"
+            report.findings.append(Finding(
+                rule.code, rule.severity, f"未通过：{rule.title}：正文“{quote}”写 {s.number}，应为 {table}",
+                rule.hint, file=report.file, sheet=sheet, cell=span.ref,
+                labels=(fmt.field(s.key).label,), actual=s.number, expected=_plain(s.table[0]),
+                extra={"check": statement.id, "sentence": s.sentence}))
 
 
 def _cell_finding(fmt, layout, key: str, column: str, index: int, reports: list[Report]) -> None:

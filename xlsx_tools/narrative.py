@@ -1,0 +1,71 @@
+"""Numbers the narrative states, compared with the tables (T1–T5, S8): "共收到 17 起依申请公开事项"
+must agree with 表三. The patterns are declared; a finding quotes the sentence that disagrees."""
+
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from .declaration import Format, load
+
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
+NARRATIVE = ("s1", "s6")  # the sections whose statements are compared
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    code: str
+    pattern: re.Pattern
+    values: tuple[ast.expr, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Stated:
+    """One statement that disagrees with the tables, in one report."""
+
+    key: str  # the narrative field it was found in
+    sentence: str
+    number: int
+    table: tuple[float, ...]  # the values it could have matched
+
+
+@cache
+def statements(fmt: Format | None = None) -> tuple[Statement, ...]:
+    fmt = fmt or load()
+    sources = tuple(p.key for key in NARRATIVE for p in fmt.section(key).parts)
+    out = []
+    for n, spec in enumerate(fmt.statements):
+        values = tuple(ast.parse(v, mode="eval").body for v in spec["values"])
+        out.append(Statement(f"{spec['code']}:said{n + 1}", spec["code"], re.compile(spec["pattern"]), values,
+                             sources))
+    return tuple(out)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(unicodedata.normalize("NFKC", text)) if s.strip()]
+
+
+def disagreements(statement: Statement, df: pd.DataFrame, evaluator) -> dict[int, list[Stated]]:
+    """Row index → the sentences whose stated number matches none of the statement's values."""
+    candidates = [pd.to_numeric(evaluator.value(v), errors="coerce") for v in statement.values]
+    out: dict[int, list[Stated]] = {}
+    for key in statement.sources:
+        if key not in df:
+            continue
+        for index, text in df[key].items():
+            if not isinstance(text, str) or not text:
+                continue
+            allowed = tuple(float(c.loc[index]) if isinstance(c, pd.Series) else float(c) for c in candidates)
+            for sentence in sentences(text):
+                for m in statement.pattern.finditer(sentence):
+                    n = int(m.group("n"))
+                    if not any(abs(n - a) < 1e-9 for a in allowed if a == a):
+                        out.setdefault(index, []).append(Stated(key, sentence, n, allowed))
+    return out
