@@ -112,8 +112,8 @@ def registered(key: str, /, code: str | None = None, **context: Any) -> Finding:
     place = {k: context.pop(k) for k in _PLACE if k in context}
     if "labels" in place:
         place["labels"] = tuple(place["labels"])
-    return Finding(code or key.split("/")[0], severity, message.format(**context), hint.format(**context),
-                   **place)
+    facts = {**place, **context}  # messages may name the place too ("{sheet} 使用了…")
+    return Finding(code or key.split("/")[0], severity, message.format(**facts), hint.format(**facts), **place)
 
 
 def rule_finding(code: str, severity: str, /, fmt: Format | None = None, value: Any = None,

@@ -24,7 +24,7 @@ from .findings import Finding, registered
 from .formula import Translator
 from .layout import SheetLayout, WorkbookLayout, workbook_layout
 from .template import VERSION_PROPERTY
-from .xmlparts import RawCell, SheetCells, XMLError, read_cells
+from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError, read_cells
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
@@ -77,8 +77,13 @@ def read_bytes(data: bytes, name: str, limits: Limits | None = None, fmt: Format
         report.readable = False
         report.findings = [exc.finding]
         report.values = {}
-    except (XMLError, ValueError, IndexError, KeyError, OSError, EOFError) as exc:
-        # damage found while reading a part (a shared-string index out of range, a torn part…)
+    except UnsafeXML as exc:  # a DTD or entities inside a worksheet
+        report.readable = False
+        report.values = {}
+        report.findings = [registered("F-UNSAFE-XML", file=name, detail=str(exc))]
+    except (XMLError, ValueError, IndexError, OSError, EOFError) as exc:
+        # damage found while reading a part (a shared-string index out of range, a number that is
+        # not one, a torn part). Not KeyError/TypeError: those are our bugs and must surface.
         report.readable = False
         report.values = {}
         report.findings = [registered("F-CORRUPT", file=name, detail=f"{type(exc).__name__}: {exc}"[:200])]

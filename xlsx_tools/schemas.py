@@ -166,8 +166,10 @@ def report_schema(fmt: Format | None = None) -> pa.DataFrameSchema:
     """The schema of the stacked frame: one column per table field, one check per declared rule
     and one per declared narrative statement."""
     fmt = fmt or load()
+    # totals are checked by R2/R3/R6 (a negative part would otherwise be reported twice)
     columns = {
-        f.key: pa.Column(float, nullable=True, required=False, checks=_column_checks(fmt, f))
+        f.key: pa.Column(float, nullable=True, required=False,
+                         checks=[] if f.is_total else _column_checks(fmt, f))
         for f in fmt.table_fields
     }
     rule_checks = [_rule_check(fmt, c) for c in checks(fmt) if not cellwise(c)]
@@ -200,17 +202,19 @@ def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
     by_id = {c.id: c for c in checks(fmt)}
     said = {s.id: s for s in narrative.statements(fmt)}
     evaluator = Evaluator(fmt, df)
-    failing = cases[["check", "column", "index"]].drop_duplicates(subset=["check", "index"])
-    for check_name, group in failing.groupby("check", sort=False):
+    cases = cases[["check", "column", "index"]]
+    frame_wide = cases["check"].isin(list(by_id) + list(said))
+    # a dataframe check fails once per report (pandera repeats it for every column); a column
+    # check fails once per cell
+    for check_name, group in cases[frame_wide].drop_duplicates(["check", "index"]).groupby("check", sort=False):
         name = str(check_name)
-        indexes = [int(i) for i in group["index"] if i is not None and i == i]
         if name in by_id:
+            indexes = [int(i) for i in group["index"] if i is not None and i == i]
             _rule_findings(fmt, layout, evaluator, by_id[name], indexes, reports)
-        elif name in said:
-            _statement_findings(fmt, layout, evaluator, df, said[name], reports)
         else:
-            for column, index in zip(group["column"], group["index"], strict=True):
-                _cell_finding(fmt, layout, name, str(column), int(index), reports)
+            _statement_findings(fmt, layout, evaluator, df, said[name], reports)
+    for name, column, index in cases[~frame_wide].drop_duplicates().itertuples(index=False):
+        _cell_finding(fmt, layout, str(name), str(column), int(index), reports)
     return reports
 
 

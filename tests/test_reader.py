@@ -1,0 +1,203 @@
+"""The reader on real files: every refusal has its own code, structure problems are reported and not
+read as shifted numbers, every kind of odd cell value is a located finding, inputs stay untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from pathlib import Path
+
+import corpus
+import pytest
+from fills import correct_values, fill, write_filled
+from openpyxl import load_workbook
+
+from xlsx_tools import template
+from xlsx_tools.container import Limits
+from xlsx_tools.reader import read_bytes, read_path
+from xlsx_tools.validate import collect, validate_paths
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    return corpus.build(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.mark.parametrize("name", sorted(corpus.BUILDERS))
+def test_each_bad_file_gets_its_own_code(bad_files, name):
+    path = bad_files[name]
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    start = time.perf_counter()
+    report = read_path(path)
+    elapsed = time.perf_counter() - start
+    expected = name.split("__")[0]
+    assert [f.code for f in report.findings] == [expected]
+    assert not report.readable and report.findings[0].severity == "error"
+    assert report.findings[0].file == path.name and report.findings[0].message and report.findings[0].hint
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert elapsed < 5, "refusals are decided from the directory and headers, not by parsing everything"
+
+
+def test_zip_bomb_names_member_limit_and_flag(bad_files):
+    (finding,) = read_path(bad_files["F-TOO-BIG__zip-bomb.xlsx"]).findings
+    assert "xl/media/bomb.bin" in finding.message and "100" in finding.message
+    assert "--max-uncompressed-mb" in finding.hint
+    raised = read_path(bad_files["F-TOO-BIG__zip-bomb.xlsx"], Limits(max_uncompressed_mb=500))
+    assert raised.readable  # the flag really raises the limit
+
+
+def test_xxe_target_never_appears(bad_files):
+    report = read_path(bad_files["F-UNSAFE-XML__xxe-in-sheet.xlsx"])
+    target = Path("/etc/hostname")
+    secret = target.read_text(encoding="utf-8").strip() if target.exists() else "no-hostname-file"
+    assert secret and secret not in repr(report)
+
+
+def test_lock_files_are_noted_not_read(tmp_path):
+    (tmp_path / "~$科技局.xlsx").write_bytes(b"\x00" * 161)
+    (tmp_path / "科技局.xlsx").write_bytes(corpus.good_bytes())
+    (tmp_path / "Thumbs.db").write_bytes(b"x")
+    (tmp_path / ".hidden.xlsx").write_bytes(b"x")
+    files, notes = collect([tmp_path])
+    assert [p.name for p in files] == ["科技局.xlsx"]
+    assert [(n.findings[0].code, n.findings[0].severity) for n in notes] == [("F-LOCKFILE", "info")]
+
+
+def _codes(report) -> list[tuple[str, str, str]]:
+    return [(f.code, f.sheet, f.cell) for f in report.findings]
+
+
+def _bytes_of(wb) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_correct_fill_reads_clean_with_typed_values(tmp_path):
+    report = read_path(write_filled(tmp_path / "ok.xlsx", correct_values()))
+    assert report.readable and report.findings == []
+    assert report.values["t3.new.total"] == 23  # re-derived: openpyxl saved no cached value
+    assert report.values["t2.fees.amount"] == pytest.approx(9116.36)
+    assert report.values["id.year"] == 2025 and str(report.values["id.filled_on"]) == "2026-01-20"
+
+
+def test_renamed_sheet_is_reported_with_a_suggestion_and_not_read():
+    wb = fill(template.build(), correct_values())
+    wb["表三"].title = "表三 (2)"
+    report = read_bytes(_bytes_of(wb), "renamed.xlsx")
+    s3 = [f for f in report.findings if f.code == "S3"]
+    assert len(s3) == 1 and "表三 (2)" in s3[0].message
+    assert "t3" in report.unread_tables and "t3.new.natural" not in report.values
+    assert not any(f.code.startswith("R") for f in report.findings)
+
+
+def test_inserted_row_is_structure_not_shifted_numbers():
+    wb = fill(template.build(), correct_values())
+    wb["表三"].insert_rows(7)
+    report = validate_paths_bytes(_bytes_of(wb))
+    s3 = [f for f in report.findings if f.code == "S3"]
+    assert s3 and s3[0].sheet == "表三" and s3[0].cell == "A7"
+    assert "A8" in s3[0].message  # where the label went
+    assert not any(f.code in ("R1", "R2", "R3", "S6", "S7") and f.sheet == "表三" for f in report.findings)
+
+
+def test_edited_label_is_reported_expected_versus_found():
+    wb = fill(template.build(), correct_values())
+    wb["表二"]["A5"] = "规章制度"
+    report = read_bytes(_bytes_of(wb), "edited.xlsx")
+    assert _codes(report) == [("S2", "表二", "A5")]
+    assert report.findings[0].expected == "规章" and report.findings[0].actual == "规章制度"
+
+
+def test_spaces_and_half_width_in_labels_are_not_differences():
+    wb = fill(template.build(), correct_values())
+    wb["表三"]["E5"] = " 商业\u3000企业\u00a0"
+    wb["表三"]["B8"] = "(一) 予以公开"
+    assert read_bytes(_bytes_of(wb), "spaces.xlsx").findings == []
+
+
+def test_2019_layout_is_refused_as_such():
+    wb = fill(template.build(), correct_values())
+    wb["表二"]["B4"] = "本年新制作数量"
+    report = read_bytes(_bytes_of(wb), "old.xlsx")
+    assert [(f.code, f.cell) for f in report.findings] == [("S5", "B4")]
+
+
+def validate_paths_bytes(data: bytes, name: str = "x.xlsx"):
+    from xlsx_tools.validate import validate_reports
+
+    return validate_reports([read_bytes(data, name)])[0]
+
+
+@pytest.mark.parametrize("raw, code, severity", [
+    ("１２", "S6", "error"),  # full-width digits typed as text
+    ("1,234", "S6", "error"),
+    ("12件", "S6", "error"),
+    ("12O", "S6", "error"),  # the letter O
+    ("—", "S6", "warning"),
+    ("/", "S6", "warning"),
+    ("无", "S6", "warning"),
+    ("不详", "S6", "error"),
+    ("#REF!", "S6-EXCEL-ERROR", "error"),
+    (-3, "S6", "error"),
+    (2.5, "S6", "error"),
+    (None, "S7", "warning"),
+    ("=1+2", "F-UNCALCULATED", "error"),  # a formula a script wrote, never calculated
+])
+def test_each_odd_cell_is_a_located_finding(raw, code, severity):
+    values = correct_values()
+    values["t3.denied_law.research"] = 0  # a cell whose correct value is 0, so sums are unchanged
+    wb = fill(template.build(), values)
+    wb["表三"]["F11"] = raw
+    report = validate_paths_bytes(_bytes_of(wb))
+    cell_findings = [(f.code, f.severity, f.sheet, f.cell) for f in report.findings]
+    expected = (code, severity, "表三", "F11")
+    assert expected in cell_findings
+    located = [f for f in report.findings if f.cell == "F11"][0]
+    assert located.labels == ("2.其他法律行政法规禁止公开", "科研机构")
+    if isinstance(raw, (int, float)):  # a real number in the sums: R1 notices it too, as Excel does
+        assert {f.code for f in report.findings} == {"S6", "R1"}
+    else:
+        assert [f for f in report.findings if f.cell != "F11"] == []
+
+
+def test_all_bad_cells_of_a_column_are_reported_in_one_run():
+    values = correct_values()
+    wb = fill(template.build(), values)
+    for row in (11, 12, 13, 14):
+        wb["表三"][f"F{row}"] = "x"
+    report = validate_paths_bytes(_bytes_of(wb))
+    assert sorted(f.cell for f in report.findings if f.code == "S6") == ["F11", "F12", "F13", "F14"]
+
+
+def test_far_away_cell_costs_nothing_and_is_reported(tmp_path):
+    wb = fill(template.build(), correct_values())
+    wb["表三"]["XFD1048576"] = "远处"
+    data = _bytes_of(wb)
+    start = time.perf_counter()
+    report = read_bytes(data, "far.xlsx")
+    assert time.perf_counter() - start < 1
+    assert [(f.code, f.cell) for f in report.findings] == [("S-DATA-OUTSIDE-TABLE", "XFD1048576")]
+
+
+def test_values_saved_by_a_real_client_are_read_from_cached_results(tmp_path, libreoffice):
+    src = write_filled(tmp_path / "filled.xlsx", correct_values())
+    (saved,) = libreoffice.convert([src], tmp_path / "saved")
+    report = read_path(saved)
+    assert report.findings == []  # LibreOffice keeps the version property and every value
+    assert report.values["t3.results_total.total"] == 22
+    wb = load_workbook(saved)
+    assert wb["表三"]["J29"].value.startswith("=SUM(")  # still the template's formula, now with a value
+
+
+def test_inputs_never_change_after_validate_and_annotate(tmp_path):
+    from xlsx_tools.annotate import annotate_reports
+
+    values = correct_values()
+    values["t3.new.natural"] = 99
+    files = [write_filled(tmp_path / "a.xlsx", values), write_filled(tmp_path / "b.xlsx", correct_values())]
+    before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in files}
+    reports = validate_paths(files)
+    annotate_reports(reports, tmp_path / "annotated")
+    assert {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in files} == before
