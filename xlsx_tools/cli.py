@@ -142,3 +142,7 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
         for line, colour in render.text_lines(reports):
             click.secho(line, fg=colour)
     sys.exit(render.exit_code(reports))
+
+
+if __name__ == "__main__":
+    main()

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
-
-from openpyxl.utils import column_index_from_string, get_column_letter
+from functools import cache, cached_property
 
 from .declaration import Block, Format, Item, Table, load
+from .xmlparts import column_number
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ class WorkbookLayout:
                 return s
         raise KeyError(name)
 
-    @property
+    @cached_property
     def cells(self) -> dict[str, tuple[str, Span]]:
         """Every value cell of the workbook: field key → (sheet name, span)."""
         return {k: (s.name, span) for s in self.sheets for k, span in s.cells.items()}
@@ -138,6 +137,15 @@ def input_ranges(table: Table, layout: WorkbookLayout) -> list[tuple[Span, str]]
     return [(Span(r0, c0, r1, c1), kind) for r0, c0, r1, c1, kind in rects]
 
 
+def get_column_letter(col: int) -> str:
+    """1 → A, 27 → AA (as openpyxl's, without importing openpyxl on the validation path)."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 _A1 = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 
 
@@ -146,7 +154,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
     m = _A1.fullmatch(ref or "")
     if not m:
         return (0, 0)
-    return int(m.group(2)), column_index_from_string(m.group(1))
+    return int(m.group(2)), column_number(m.group(1))
 
 
 def sheet_ref(name: str) -> str:

@@ -7,7 +7,7 @@ import ast
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
@@ -48,24 +48,33 @@ def statements(fmt: Format | None = None) -> tuple[Statement, ...]:
     return tuple(out)
 
 
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(unicodedata.normalize("NFKC", text)) if s.strip()]
+@lru_cache(maxsize=8192)
+def sentences(text: str) -> tuple[str, ...]:
+    """A text split at 。；;！!？? and line breaks (cached: every statement reads the same texts)."""
+    return tuple(s.strip() for s in _SENTENCE.findall(unicodedata.normalize("NFKC", text)) if s.strip())
 
 
 def disagreements(statement: Statement, df: pd.DataFrame, evaluator) -> dict[int, list[Stated]]:
     """Row index → the sentences whose stated number matches none of the statement's values."""
-    candidates = [pd.to_numeric(evaluator.value(v), errors="coerce") for v in statement.values]
     out: dict[int, list[Stated]] = {}
+    candidates: list[dict] | None = None  # the table values, computed once a sentence matches
     for key in statement.sources:
         if key not in df:
             continue
         for index, text in df[key].items():
             if not isinstance(text, str) or not text:
                 continue
-            allowed = tuple(float(c.loc[index]) if isinstance(c, pd.Series) else float(c) for c in candidates)
             for sentence in sentences(text):
                 for m in statement.pattern.finditer(sentence):
+                    if candidates is None:
+                        candidates = [_by_index(evaluator.value(v), df.index) for v in statement.values]
+                    allowed = tuple(c[index] for c in candidates)
                     n = int(m.group("n"))
                     if not any(abs(n - a) < 1e-9 for a in allowed if a == a):
                         out.setdefault(index, []).append(Stated(key, sentence, n, allowed))
     return out
+
+
+def _by_index(value, index) -> dict:
+    series = value if isinstance(value, pd.Series) else pd.Series(value, index=index)
+    return pd.to_numeric(series, errors="coerce").astype(float).to_dict()

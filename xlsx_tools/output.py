@@ -11,8 +11,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
+if TYPE_CHECKING:  # openpyxl is only needed by those who write workbooks
+    from openpyxl import Workbook
 
 
 class OutputError(Exception):

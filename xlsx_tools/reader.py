@@ -9,21 +9,19 @@ never read as shifted numbers. Nothing here raises for a bad file; the file's pr
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from . import values as cellvalues
 from .container import Limits, Package, Refused, open_package
 from .declaration import Field, Format, IdentityField, TextField, load
 from .findings import Finding, registered
 from .formula import Translator
-from .layout import SheetLayout, WorkbookLayout, workbook_layout
-from .template import VERSION_PROPERTY
+from .layout import SheetLayout, WorkbookLayout, cell_ref, workbook_layout
 from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError, read_cells
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -51,6 +49,11 @@ def label_key(text: Any) -> str:
     if text is None:
         return ""
     return re.sub(r"\s+", "", cellvalues.normalise_text(str(text))).translate(_QUOTES)
+
+
+@functools.lru_cache(maxsize=4096)
+def _declared_key(text: str) -> str:
+    return label_key(text)
 
 
 def read_path(path: Path, limits: Limits | None = None, fmt: Format | None = None,
@@ -90,10 +93,16 @@ def read_bytes(data: bytes, name: str, limits: Limits | None = None, fmt: Format
     return report
 
 
+@functools.cache
+def _total_formulas(fmt: Format) -> dict[str, str]:
+    """The template's own formula (upper case, no '=') for every total cell."""
+    translator = Translator(fmt, workbook_layout(fmt))
+    return {f.key: translator.total_formula(f).upper() for f in fmt.table_fields if f.is_total}
+
+
 class _Reader:
     def __init__(self, fmt: Format, layout: WorkbookLayout, package: Package, report: Report):
         self.fmt, self.layout, self.package, self.report = fmt, layout, package, report
-        self.translator = Translator(fmt, layout)
 
     def add(self, key: str, **context) -> None:
         self.report.findings.append(registered(key, file=self.report.file, **context))
@@ -145,26 +154,29 @@ class _Reader:
 
     def _structure_ok(self, sheet: SheetLayout, cells: SheetCells, code: str) -> bool:
         strings = self.package.shared_strings
-        found_text = {pos: cellvalues.stored(raw, strings)[0] for pos, raw in cells.cells.items()}
-        if sheet.kind == "table" and self._is_2019(sheet, found_text):
-            return False
-        ok = True
+        wrong = []
         for label in sheet.labels:
             if label.kind not in ("header", "stub", "caption"):
                 continue
             pos = (label.span.row, label.span.col)
-            found = found_text.get(pos)
-            if label_key(found) == label_key(label.text):
-                continue
-            ok = False
-            want = label_key(label.text)
-            elsewhere = next((p for p, v in found_text.items() if label_key(v) == want), None)
+            found = cellvalues.stored(cells.cells.get(pos), strings)[0]
+            if found != label.text and label_key(found) != _declared_key(label.text):
+                wrong.append((label, pos, found))
+        if not wrong:
+            return True
+        found_text = {pos: cellvalues.stored(raw, strings)[0] for pos, raw in cells.cells.items()}
+        if sheet.kind == "table" and self._is_2019(sheet, found_text):
+            return False
+        keys = {p: label_key(v) for p, v in found_text.items() if isinstance(v, str)}
+        for label, pos, found in wrong:
+            want = _declared_key(label.text)
+            elsewhere = next((p for p, k in keys.items() if k == want), None)
             moved = f"（该标签在 {_a1(*elsewhere)}，可能插入或删除了行列）" if elsewhere else ""
             got = "" if found is None else str(found)
             self.add("STRUCT/label", code=code, sheet=sheet.name, cell=_a1(*pos), actual=got,
                      expected=label.text, sheet_cell=f"{sheet.name}!{_a1(*pos)}", want=label.text, got=got,
                      moved=moved)
-        return ok
+        return False
 
     def _is_2019(self, sheet: SheetLayout, found_text: dict) -> bool:
         signature = {label_key(s) for s in self.fmt.format2019["signature_labels"]}
@@ -211,12 +223,12 @@ class _Reader:
         """A total cell still holding the template's formula but no saved result: derive it."""
         if raw is None or raw.formula is None or raw.value not in (None, ""):
             return False
-        return raw.formula.replace(" ", "").upper() == self.translator.total_formula(f).upper()
+        return raw.formula.replace(" ", "").upper() == _total_formulas(self.fmt)[f.key]
 
     def _version(self) -> None:
         """The template version: the document property, or the 填报说明 cell (some clients drop
         custom properties on save)."""
-        found = self.package.properties.get(VERSION_PROPERTY)
+        found = self.package.properties.get(self.fmt.meta["version_property"])
         guide = next(s for s in self.layout.sheets if s.kind == "guide")
         if found is None and guide.name in self.package.sheets:
             label = next(lb for lb in guide.labels if lb.text == self.fmt.guide["version_label"])
@@ -230,4 +242,4 @@ class _Reader:
 
 
 def _a1(row: int, col: int) -> str:
-    return f"{get_column_letter(col)}{row}"
+    return cell_ref(row, col)

@@ -25,6 +25,7 @@ from .rules import TOTAL_PARTS, Check, RuleError, cellwise, checks, marked_keys,
 
 _OPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
 TOLERANCE = 1e-6  # integer identities are exact; 万元 sums compare well inside 0.0001
+_EVALUATOR: dict[str, Evaluator] = {}
 
 
 class Evaluator:
@@ -32,15 +33,29 @@ class Evaluator:
 
     def __init__(self, fmt: Format, df: pd.DataFrame):
         self.fmt, self.df = fmt, df
+        self._numbers: dict[str, pd.Series] = {}
+        self._texts: dict[str, pd.Series] = {}
+
+    @classmethod
+    def of(cls, fmt: Format, df: pd.DataFrame) -> Evaluator:
+        """One evaluator per frame, so the many rule checks share their column conversions."""
+        cached = _EVALUATOR.get("last")
+        if cached is None or cached.df is not df:
+            cached = _EVALUATOR["last"] = cls(fmt, df)
+        return cached
 
     def _column(self, key: str) -> pd.Series:
         return self.df[key] if key in self.df else pd.Series([None] * len(self.df), index=self.df.index)
 
     def number(self, key: str) -> pd.Series:
-        return pd.to_numeric(self._column(key), errors="coerce").fillna(0.0)
+        if key not in self._numbers:
+            self._numbers[key] = pd.to_numeric(self._column(key), errors="coerce").fillna(0.0)
+        return self._numbers[key]
 
     def text(self, key: str) -> pd.Series:
-        return self._column(key).map(lambda v: "" if v is None or v != v else str(v).strip())
+        if key not in self._texts:
+            self._texts[key] = self._column(key).map(lambda v: "" if v is None or v != v else str(v).strip())
+        return self._texts[key]
 
     def condition(self, node: ast.expr) -> pd.Series:
         if isinstance(node, ast.BoolOp):
@@ -141,40 +156,56 @@ def _text_keys(target) -> list[str]:
 
 def _rule_check(fmt: Format, check: Check) -> pa.Check:
     def evaluate(df: pd.DataFrame) -> pd.Series:
-        return Evaluator(fmt, df).condition(check.tree).astype(bool)
+        return Evaluator.of(fmt, df).condition(check.tree).astype(bool)
 
-    return pa.Check(evaluate, name=check.id, error=check.id)
+    # pandera keeps whole failing rows of a dataframe check (every column); one case tells that
+    # the check failed, and the same function lists the failing reports (see validate)
+    return pa.Check(evaluate, name=check.id, error=check.id, n_failure_cases=1)
 
 
-def _column_checks(fmt: Format, f: Field) -> list[pa.Check]:
-    out = [pa.Check(lambda s: s.isna() | (s >= 0), name="S6/negative", error="S6/negative")]
-    if fmt.types[f.type].integer:
-        out.append(pa.Check(lambda s: s.isna() | (s % 1 == 0), name="S6/fraction", error="S6/fraction"))
-    return out
+@cache
+def cell_schema() -> pa.DataFrameSchema:
+    """Types and ranges of every input number, on the long frame (one row per report and cell)."""
+    return pa.DataFrameSchema(
+        {
+            "value": pa.Column(float, nullable=True, checks=[
+                pa.Check(lambda s: s.isna() | (s >= 0), name="S6/negative", error="S6/negative")]),
+            "integer": pa.Column(bool),
+        },
+        checks=[pa.Check(lambda d: ~d["integer"] | d["value"].isna() | (d["value"] % 1 == 0),
+                         name="S6/fraction", error="S6/fraction")],
+        strict=True, coerce=False,
+    )
 
 
 def _statement_check(fmt: Format, statement: narrative.Statement) -> pa.Check:
     def evaluate(df: pd.DataFrame) -> pd.Series:
-        bad = narrative.disagreements(statement, df, Evaluator(fmt, df))
+        bad = narrative.disagreements(statement, df, Evaluator.of(fmt, df))
         return pd.Series([i not in bad for i in df.index], index=df.index)
 
-    return pa.Check(evaluate, name=statement.id, error=statement.id)
+    return pa.Check(evaluate, name=statement.id, error=statement.id, n_failure_cases=1)
 
 
 @cache
 def report_schema(fmt: Format | None = None) -> pa.DataFrameSchema:
-    """The schema of the stacked frame: one column per table field, one check per declared rule
-    and one per declared narrative statement."""
+    """The schema of the stacked frame (one row per report, one column per field): one check per
+    declared rule and one per declared narrative statement."""
     fmt = fmt or load()
-    # totals are checked by R2/R3/R6 (a negative part would otherwise be reported twice)
-    columns = {
-        f.key: pa.Column(float, nullable=True, required=False,
-                         checks=[] if f.is_total else _column_checks(fmt, f))
-        for f in fmt.table_fields
-    }
     rule_checks = [_rule_check(fmt, c) for c in checks(fmt) if not cellwise(c)]
     rule_checks += [_statement_check(fmt, s) for s in narrative.statements(fmt)]
-    return pa.DataFrameSchema(columns, checks=rule_checks, strict=False, coerce=False)
+    return pa.DataFrameSchema(checks=rule_checks, strict=False, coerce=False)
+
+
+def cells(df: pd.DataFrame, fmt: Format) -> pd.DataFrame:
+    """The long frame of input numbers (totals are R2/R3/R6's business): report, key, value."""
+    inputs = [f for f in fmt.table_fields if not f.is_total and f.key in df]
+    long = df[[f.key for f in inputs]].melt(var_name="key", value_name="value", ignore_index=False)
+    integer = {f.key: fmt.types[f.type].integer for f in inputs}
+    long["integer"] = long["key"].map(integer).astype(bool)
+    long["report"] = long.index
+    long = long.reset_index(drop=True)
+    long["value"] = long["value"].astype("float64")
+    return long
 
 
 def stack(reports: list[Report], fmt: Format) -> pd.DataFrame:
@@ -193,28 +224,30 @@ def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
     df = stack(reports, fmt)
     if df.empty:
         return reports
+    layout = workbook_layout(fmt)
+    long = cells(df, fmt)
+    try:
+        cell_schema().validate(long[["value", "integer"]], lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        failed = exc.failure_cases[["check", "index"]].dropna().drop_duplicates()
+        for name, index in failed.itertuples(index=False):
+            row = long.loc[int(index)]
+            _cell_finding(fmt, layout, str(name), str(row["key"]), int(row["report"]), reports)
     try:
         report_schema(fmt).validate(df, lazy=True)
         return reports
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    layout = workbook_layout(fmt)
+        cases = exc.failure_cases[["check", "index"]].dropna().drop_duplicates()
     by_id = {c.id: c for c in checks(fmt)}
     said = {s.id: s for s in narrative.statements(fmt)}
-    evaluator = Evaluator(fmt, df)
-    cases = cases[["check", "column", "index"]]
-    frame_wide = cases["check"].isin(list(by_id) + list(said))
-    # a dataframe check fails once per report (pandera repeats it for every column); a column
-    # check fails once per cell
-    for check_name, group in cases[frame_wide].drop_duplicates(["check", "index"]).groupby("check", sort=False):
-        name = str(check_name)
+    evaluator = Evaluator.of(fmt, df)
+    for name in dict.fromkeys(str(c) for c in cases["check"]):
         if name in by_id:
-            indexes = [int(i) for i in group["index"] if i is not None and i == i]
-            _rule_findings(fmt, layout, evaluator, by_id[name], indexes, reports)
-        else:
+            check = by_id[name]
+            passed = evaluator.condition(check.tree).astype(bool)
+            _rule_findings(fmt, layout, evaluator, check, [int(i) for i in passed.index[~passed]], reports)
+        elif name in said:
             _statement_findings(fmt, layout, evaluator, df, said[name], reports)
-    for name, column, index in cases[~frame_wide].drop_duplicates().itertuples(index=False):
-        _cell_finding(fmt, layout, str(name), str(column), int(index), reports)
     return reports
 
 

@@ -35,8 +35,6 @@ from .layout import SheetLayout, Span, WorkbookLayout, cell_ref, sheet_ref, work
 from .output import OutputError, save_workbook
 from .rules import CELLWISE, Check, checks, marked_keys, resolve
 
-#: custom document property that names the template version (read back by the validator)
-VERSION_PROPERTY = "nianbao.template_version"
 SEVERITY_ORDER = ("error", "warning", "info")
 NARRATIVE_ROW_HEIGHT = 120  # points: a visible writing box; staff may heighten it further
 LINE_HEIGHT = 14.5  # points per wrapped line of 10–11 pt CJK text
@@ -401,7 +399,7 @@ class _Builder:
         props = self.wb.properties
         props.title = self.fmt.meta["name"]
         props.creator = f"nianbao {__version__}"
-        self.wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY,
+        self.wb.custom_doc_props.append(StringProperty(name=self.fmt.meta["version_property"],
                                                        value=self.fmt.meta["template_version"]))
 
 

@@ -70,6 +70,15 @@ class ExcelError(str):
 
 def number(raw: RawCell | None, strings: list[str], integer: bool, placeholders: tuple[str, ...]) -> Cell:
     """A number cell: counts (whole ≥ 0 checked later by the schema) or 万元 amounts."""
+    if raw is not None and raw.kind == "n" and raw.formula is None and raw.value:  # the usual cell
+        try:
+            number_ = float(raw.value)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(number_):
+                value = int(number_) if number_.is_integer() and abs(number_) < 2**53 else number_
+                return Cell(value=value, raw=value)
     value, formula = stored(raw, strings)
     cell = Cell(raw=value, formula=formula)
     if formula is not None and value in (None, ""):

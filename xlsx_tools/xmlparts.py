@@ -145,8 +145,101 @@ def column_number(letters: str) -> int:
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 
 
+# A cell's opening tag (greedy, so no backtracking); its content is found with bytes.find.
+_OPEN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>')
+_KIND = re.compile(rb'\st="([a-zA-Z]+)"')
+_V = re.compile(rb"<v>(.*?)</v>|<v\s*/>", re.S)
+_F = re.compile(rb"<f(?:\s[^>]*?)?(?:/>|>(.*?)</f>)", re.S)
+_T = re.compile(rb"<t(?:\s[^>/]*)?>(.*?)</t>|<t(?:\s[^>/]*)?/>", re.S)
+_RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_UNUSUAL = (b"<!", b"<?xml-stylesheet", b":c ", b":sheetData")
+
+
+def _xml_text(raw: bytes) -> str:
+    """Element text as expat would give it: UTF-8, the five XML entities and character references
+    decoded. Any other ``&`` makes the XML malformed, as expat would say."""
+    text = raw.decode("utf-8")
+    if "&" not in text:
+        return text
+    if "&" in _ENTITY.sub("", text):
+        raise XMLError("XML 中有未定义的实体引用")
+
+    def one(m: re.Match) -> str:
+        name = m.group(1)
+        if name in _NAMED:
+            return _NAMED[name]
+        return chr(int(name[2:], 16) if name.startswith("#x") else int(name[1:]))
+
+    return _ENTITY.sub(one, text)
+
+
+def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
+    """The usual worksheet, read with regular expressions: about ten times faster than expat
+    callbacks. None (use the full parser) for anything unusual: a DTD, CDATA, prefixed tags, a
+    cell without an ``r`` reference, or any ``<c`` the pattern did not account for."""
+    start = data.find(b"<sheetData")
+    end = data.find(b"</sheetData>")
+    head = data[:start] if start >= 0 else data
+    if start < 0 or any(mark in head for mark in _UNUSUAL):
+        return None
+    if end < 0:  # an empty sheetData may be self-closing
+        if data.find(b"<sheetData/>", start) == start:
+            return SheetCells()
+        return None
+    body = data[start:end]
+    if any(mark in body for mark in _UNUSUAL):
+        return None
+    out = SheetCells()
+    matched = 0
+    cells = out.cells
+    for m in _OPEN.finditer(body):
+        matched += 1
+        attrs = m.group(3)
+        if attrs.endswith(b"/"):  # an empty, style-only cell
+            continue
+        end = body.find(b"</c>", m.end())
+        if end < 0:
+            return None
+        content = body[m.end():end]
+        if not content:
+            continue
+        k = _KIND.search(attrs) if b" t=" in attrs else None
+        cell = RawCell(None, k.group(1).decode() if k else "n")
+        if content.startswith(b"<v>") and content.endswith(b"</v>") and content.count(b"<") == 2:
+            cell.value = _xml_text(content[3:-4])
+        else:
+            f = _F.search(content)
+            if f:
+                cell.formula = _xml_text(f.group(1) or b"")
+            if cell.kind == "inlineStr":
+                parts = _T.finditer(_RPH.sub(b"", content))
+                cell.value = unescape("".join(_xml_text(t.group(1) or b"") for t in parts))
+            else:
+                v = _V.search(content)
+                if v:
+                    cell.value = _xml_text(v.group(1) or b"")
+        row, col = int(m.group(2)), column_number(m.group(1).decode())
+        if row <= max_row and col <= max_col:
+            cells[(row, col)] = cell
+        elif cell.value not in (None, "") or cell.formula is not None:
+            out.outside += 1
+            out.first_outside = out.first_outside or (row, col)
+    if matched != body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>"):
+        return None
+    return out
+
+
 def read_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
-    """Stream a worksheet and keep the cells within rows/columns 1..max, stopping at </sheetData>."""
+    """The cells within rows/columns 1..max of a worksheet, and a count of those beyond."""
+    fast = _fast_cells(data, max_row, max_col)
+    return fast if fast is not None else parse_cells(data, max_row, max_col)
+
+
+def parse_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
+    """Stream a worksheet with expat and keep the cells within rows/columns 1..max, stopping at
+    </sheetData>. Handles every well-formed variant; refuses DTDs and entity declarations."""
     out = SheetCells()
     row = 0
     col = 0
@@ -192,7 +285,9 @@ def read_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
         n = local(name)
         if n == "c" and cell is not None:
             r, c = where
-            if r <= max_row and c <= max_col:
+            if cell.value is None and cell.formula is None:
+                pass  # an empty, style-only cell: nothing to keep
+            elif r <= max_row and c <= max_col:
                 out.cells[where] = cell
             elif cell.value not in (None, "") or cell.formula:
                 out.outside += 1

@@ -1,0 +1,137 @@
+"""`nianbao validate` end to end: exit codes, text and JSON, annotated copies read back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import corpus
+import pytest
+from click.testing import CliRunner
+from fills import correct_values, write_filled
+from openpyxl import load_workbook
+
+from xlsx_tools.cli import main
+from xlsx_tools.declaration import load
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["validate", *map(str, args)])
+
+
+@pytest.fixture
+def every_error(tmp_path):
+    """One workbook carrying an error of every kind a cell or rule can have, with its expected places."""
+    v = correct_values()
+    v.update({
+        "id.name": None,  # I1
+        "id.code": v["id.code"][:17] + ("0" if v["id.code"][17] != "0" else "1"),  # I2
+        "id.kind": "局",  # I3
+        "id.year": 25,  # I4
+        "t3.new.natural": 18,  # R1 (自然人, 总计)
+        "t3.denied_law.research": "x",  # S6 text
+        "t2.penalty.decisions": -1,  # S6 negative
+        "t2.normative_docs.in_force": 1,  # R9 warning
+        "t4.suit_direct.pending": None,  # S7 warning
+    })
+    path = write_filled(tmp_path / "每种错误.xlsx", v)
+    expected = {("I1", "基本信息", "B3"), ("I2", "基本信息", "B4"), ("I3", "基本信息", "B5"), ("I4", "基本信息", "B7"),
+                ("R1", "表三", "D6"), ("R1", "表三", "J6"), ("S6", "表三", "F11"), ("S6", "表二", "B12"),
+                ("R9", "表二", "D6"), ("S7", "表四", "I6"), ("T1", "一、总体情况", "B4")}
+    return path, expected
+
+
+def test_correct_workbook_exits_0(tmp_path):
+    result = run(write_filled(tmp_path / "ok.xlsx", correct_values()))
+    assert result.exit_code == 0, result.output
+    assert "错误 0" in result.output
+
+
+def test_every_kind_of_error_is_reported_at_its_cell_and_exits_1(every_error):
+    path, expected = every_error
+    result = run(path, "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    found = {(f["code"], f["sheet"], f["cell"]) for f in doc["files"][0]["findings"]}
+    assert found == expected
+    for f in doc["files"][0]["findings"]:
+        assert f["message"] and f["hint"] and f["severity"] in ("error", "warning", "info")
+
+
+def test_warnings_alone_exit_0(tmp_path):
+    v = correct_values()
+    v["t4.suit_direct.pending"] = None
+    assert run(write_filled(tmp_path / "w.xlsx", v)).exit_code == 0
+
+
+def test_text_output_groups_by_file_and_summarises(tmp_path, every_error):
+    ok = write_filled(tmp_path / "ok.xlsx", correct_values())
+    result = run(ok, every_error[0])
+    lines = result.output.splitlines()
+    fmt = load()
+    assert lines[0].startswith(fmt.marks["ok"]) and lines[1].startswith(fmt.marks["fail"])
+    assert "表三!D6" in result.output and "修改提示" in result.output
+    assert lines[-1].startswith("共 2 个文件：1 个无错误，1 个有错误")
+
+
+def test_unreadable_files_never_traceback_and_exit_1(tmp_path):
+    files = corpus.build(tmp_path)
+    result = run(tmp_path, "--format", "json")
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    doc = json.loads(result.output)
+    codes = {f["file"].rsplit("/", 1)[-1]: [x["code"] for x in f["findings"]] for f in doc["files"]}
+    for name in files:
+        if name.endswith((".xlsx", ".xlsb")):
+            assert codes[name] == [name.split("__")[0]], name
+
+
+def test_limits_are_flags(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(corpus.BUILDERS["F-TOO-BIG__zip-bomb.xlsx"](corpus.good_bytes()))
+    assert "--max-uncompressed-mb" in run(path).output
+    assert run(path, "--max-uncompressed-mb", "500").exit_code == 0
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run().exit_code == 2
+    assert run(tmp_path / "missing.xlsx").exit_code == 2
+    assert run(tmp_path, "--format", "xml").exit_code == 2
+
+
+def test_annotate_marks_and_lists_every_finding(every_error, tmp_path):
+    path, expected = every_error
+    out = tmp_path / "标注"
+    result = run(path, "--annotate", out)
+    assert result.exit_code == 1
+    copy = out / path.name
+    wb = load_workbook(copy)
+    spec = load().annotate
+    assert wb.sheetnames[-1] == spec["sheet"]
+    for code, sheet, cell in expected:
+        c = wb[sheet][cell]
+        assert c.comment is not None and f"[{code}]" in c.comment.text, (code, sheet, cell)
+        assert c.fill.fgColor.rgb.endswith(("FFC7CE", "FFCC99", "DDEBF7")), (code, sheet, cell)
+    listed = wb[spec["sheet"]]
+    rows = [r for r in listed.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(rows) == len(expected)
+    links = [listed.cell(4 + n, 4).hyperlink.location for n in range(len(rows))]
+    assert all(link and "!" in link for link in links)
+
+
+def test_annotated_copy_opens_in_libreoffice_with_its_marks(every_error, tmp_path, libreoffice):
+    path, expected = every_error
+    run(path, "--annotate", tmp_path / "a")
+    (saved,) = libreoffice.convert([tmp_path / "a" / path.name], tmp_path / "lo")
+    wb = load_workbook(saved)
+    for code, sheet, cell in expected:
+        assert wb[sheet][cell].comment is not None, (code, sheet, cell)
+        assert wb[sheet][cell].fill.fgColor.rgb not in (None, "00000000"), (code, sheet, cell)
+    assert load().annotate["sheet"] in wb.sheetnames
+
+
+def test_installed_command_validates(tmp_path):
+    exe = [sys.executable, "-m", "xlsx_tools.cli"]
+    ok = write_filled(tmp_path / "ok.xlsx", correct_values())
+    done = subprocess.run([*exe, "validate", str(ok)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
