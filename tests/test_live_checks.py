@@ -82,6 +82,16 @@ CASES = {
     "T6-says-no-appeals": (lambda v: v.update({"s6.text": "本年度未收取信息处理费，未发生行政复议、行政诉讼。"}),
                            {"T6:appeals"}),
     "F1-no-fee-statement": (lambda v: v.update({"s6.text": "无其他需要报告的事项。"}), {"F1"}),
+    # seed 003's wording: a 收费 sentence that never says 信息处理费 is vague, not absent
+    "F1-vague-fee-statement": (lambda v: v.update({"s6.text": "2024 年，我单位无政府信息公开收费项目。"}),
+                               {"F1:vague"}),
+    "T4-says-upheld-but-corrected": (lambda v: v.update({"t4.review.corrected": 1,
+                                                          "s6.text": "本年度未收取信息处理费，行政复议均获维持。"}),
+                                     {"T4:upheld"}),
+    "T4-says-closed-but-pending": (
+        lambda v: v.update({"s6.text": "本年度未收取信息处理费，行政复议、诉讼案件均已结案。"}), {"T4:closed"}),
+    "T4-says-closed-and-is": (lambda v: v.update({"t4.review.pending": 0, "t4.suit_after_review.pending": 0,
+                                                   "s6.text": "本年度未收取信息处理费，案件均已结案。"}), set()),
     "F2-fee-notice-missing": (lambda v: v.update({_t3("other_fee_unpaid", "natural"): 1,
                                                   _t3("granted", "natural"): T3["granted"][0] - 1}), {"F2"}),
     "F4-problems-just-none": (lambda v: v.update({"s5.text": "无"}), {"F4"}),
