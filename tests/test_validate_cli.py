@@ -135,3 +135,14 @@ def test_installed_command_validates(tmp_path):
     ok = write_filled(tmp_path / "ok.xlsx", correct_values())
     done = subprocess.run([*exe, "validate", str(ok)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_validating_bytes_in_memory_matches_the_file(every_error):
+    """The add-in's route (a workbook held in memory) gives exactly what the file route gives."""
+    from xlsx_tools.validate import validate_bytes, validate_paths
+
+    path, _ = every_error
+    in_memory = validate_bytes(path.read_bytes(), path.name)
+    (from_file,) = validate_paths([path])
+    assert [(f.code, f.sheet, f.cell, f.message) for f in in_memory.findings] == \
+        [(f.code, f.sheet, f.cell, f.message) for f in from_file.findings]

@@ -264,13 +264,6 @@ class Format:
         """A 基本信息 field by its short name (``code`` for ``id.code``)."""
         return self.field(f"id.{name}")  # type: ignore[return-value]
 
-    def type_of(self, key: str) -> ValueType:
-        """The value type of a field key (identity types included)."""
-        f = self.field(key)
-        if isinstance(f, TextField):
-            return self.types["text"]
-        return self.types[f.type]
-
 
 def _items(raw: list[dict[str, Any]], where: str) -> tuple[Item, ...]:
     items = tuple(

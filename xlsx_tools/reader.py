@@ -39,10 +39,6 @@ class Report:
     size: int = 0
     unread_tables: set[str] = field(default_factory=set)  # tables not read (structure broken)
 
-    @property
-    def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
-
 
 def label_key(text: Any) -> str:
     """Labels compared as people see them: NFKC, no spaces of any kind, one kind of quotes."""

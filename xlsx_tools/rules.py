@@ -174,10 +174,6 @@ def checks(fmt: Format | None = None) -> tuple[Check, ...]:
     return tuple(out)
 
 
-def calls(tree: ast.expr) -> list[ast.Call]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
-
-
 def ref_nodes(node: ast.expr) -> list[ast.expr]:
     """The reference nodes (names and attribute chains) of a condition, outermost only."""
     if isinstance(node, (ast.Name, ast.Attribute)):
