@@ -25,7 +25,7 @@ def _said(report) -> set[str]:
 
 # (sentence in section 一（二）or 六, the code it must raise) — each also checked quiet when true
 CASES = [
-    ("本年度共收到政府信息公开申请 30 件。", "T1"),  # the table says 23 (or 25 with carried over)
+    ("本年度共收到政府信息公开申请 30 件，均已答复。", "T1"),  # the table says 23 (or 25 with carried over)
     ("2024 年共收到 17 起依申请公开事项。", "T1"),  # seed 000's wording
     ("本年度办结 30 件。", "T2"),
     ("结转下年度继续办理 9 件。", "T2"),
@@ -54,7 +54,7 @@ def test_a_wrong_number_is_quoted_at_its_cell(sentence, code):
     found = [f for f in report.findings if f.code == code]
     assert len(found) == 1 and found[0].severity == "warning"
     assert found[0].sheet == "一、总体情况" and found[0].cell == "B4"
-    assert sentence.rstrip("。") in found[0].message
+    assert sentence.rstrip("。") in found[0].message  # quoted as written, full-width punctuation kept
     assert _said(report) == {code}
 
 
@@ -72,7 +72,7 @@ def test_section_six_is_read_too():
 def test_the_seeds_statements_are_found(seed):
     """Every statement the real reports make about applications is recognised (they say 17 or 未收到)."""
     text = seed.read_text(encoding="utf-8")
-    numbers = [int(m.group("n")) for s in statements() for sent in sentences(text)
+    numbers = [int(m.group("n")) for s in statements() for _, sent in sentences(text)
                for m in s.pattern.finditer(sent) if s.code == "T1"]
     assert numbers in ([17], [])
     if "17 起" in text:

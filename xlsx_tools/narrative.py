@@ -49,9 +49,15 @@ def statements(fmt: Format | None = None) -> tuple[Statement, ...]:
 
 
 @lru_cache(maxsize=8192)
-def sentences(text: str) -> tuple[str, ...]:
-    """A text split at 。；;！!？? and line breaks (cached: every statement reads the same texts)."""
-    return tuple(s.strip() for s in _SENTENCE.findall(unicodedata.normalize("NFKC", text)) if s.strip())
+def sentences(text: str) -> tuple[tuple[str, str], ...]:
+    """A text split at 。；;！!？? and line breaks, as (the sentence as written, its NFKC form for
+    matching). Cached: every statement reads the same texts."""
+    out = []
+    for raw in _SENTENCE.findall(text):
+        raw = raw.strip()
+        if raw:
+            out.append((raw, unicodedata.normalize("NFKC", raw)))
+    return tuple(out)
 
 
 def disagreements(statement: Statement, df: pd.DataFrame, evaluator) -> dict[int, list[Stated]]:
@@ -64,8 +70,8 @@ def disagreements(statement: Statement, df: pd.DataFrame, evaluator) -> dict[int
         for index, text in df[key].items():
             if not isinstance(text, str) or not text:
                 continue
-            for sentence in sentences(text):
-                for m in statement.pattern.finditer(sentence):
+            for sentence, normal in sentences(text):
+                for m in statement.pattern.finditer(normal):
                     if candidates is None:
                         candidates = [_by_index(evaluator.value(v), df.index) for v in statement.values]
                     allowed = tuple(c[index] for c in candidates)

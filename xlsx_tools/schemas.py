@@ -300,7 +300,7 @@ def _statement_findings(fmt, layout, evaluator: Evaluator, df: pd.DataFrame, sta
         report = reports[index]
         for s in found:
             sheet, span = layout.locate(s.key)
-            table = "或".join(_num(_plain(v)) for v in dict.fromkeys(s.table) if v == v)
+            table = " 或 ".join(_num(_plain(v)) for v in dict.fromkeys(s.table) if v == v)
             quote = s.sentence if len(s.sentence) <= 80 else s.sentence[:78] + "…"
             report.findings.append(Finding(
                 rule.code, rule.severity, f"未通过：{rule.title}：正文“{quote}”写 {s.number}，应为 {table}",
