@@ -146,3 +146,44 @@ def test_validating_bytes_in_memory_matches_the_file(every_error):
     (from_file,) = validate_paths([path])
     assert [(f.code, f.sheet, f.cell, f.message) for f in in_memory.findings] == \
         [(f.code, f.sheet, f.cell, f.message) for f in from_file.findings]
+
+
+def test_a_crash_on_one_file_costs_that_file_only(tmp_path, monkeypatch):
+    """An unexpected failure while reading one workbook is F-CRASH for it; the others are validated."""
+    from xlsx_tools import validate as validate_mod
+
+    good = write_filled(tmp_path / "ok.xlsx", correct_values())
+    bad = write_filled(tmp_path / "boom.xlsx", correct_values())
+    real = validate_mod.read_path
+
+    def flaky(path, *args, **kwargs):
+        if path.name == "boom.xlsx":
+            raise MemoryError("injected")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(validate_mod, "read_path", flaky)
+    reports = validate_mod.validate_paths([bad, good], jobs=1)
+    by_name = {r.file.rsplit("/", 1)[-1]: r for r in reports}
+    assert [f.code for f in by_name["boom.xlsx"].findings] == ["F-CRASH"]
+    assert by_name["ok.xlsx"].readable and by_name["ok.xlsx"].findings == []
+
+
+def test_a_worker_killed_mid_batch_costs_one_file(tmp_path, monkeypatch):
+    """A worker process that dies (as a native crash would) loses only the file that kills it."""
+    import os
+
+    from xlsx_tools import validate as validate_mod
+
+    files = [write_filled(tmp_path / f"{n}.xlsx", correct_values()) for n in range(4)]
+    real = validate_mod.read_path
+
+    def dies_on_2(path, *args, **kwargs):
+        if path.name == "2.xlsx":
+            os._exit(134)  # what an abort() in native code looks like to the pool
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(validate_mod, "read_path", dies_on_2)
+    monkeypatch.setattr(validate_mod, "PARALLEL_FROM", 2)
+    reports = validate_mod.validate_paths(files, jobs=2)
+    codes = {r.file.rsplit("/", 1)[-1]: [f.code for f in r.findings] for r in reports}
+    assert codes == {"0.xlsx": [], "1.xlsx": [], "2.xlsx": ["F-CRASH"], "3.xlsx": []}

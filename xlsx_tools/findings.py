@@ -31,6 +31,8 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
                   "如确属正常文件，可用 {flag} 提高上限后重试。"),
     "F-TOO-MANY-PARTS": ("error", "文件内部部件过多（{count} 个，上限 {limit} 个）", "如确属正常文件，可用 {flag} 提高上限后重试。"),
     "F-UNREADABLE": ("error", "无法读取文件：{detail}", "请确认文件是 Excel 工作簿（.xlsx），未加密、未损坏。"),
+    "F-CRASH": ("error", "读取此文件时校验程序出错（{detail}），其他文件不受影响",
+                "请将此文件和本提示发给技术支持；可先在 Excel 或 WPS 中重新保存后再试。"),
     "F-NOT-TEMPLATE": ("error", "文件中没有年报模板的任何表格（工作表：{found}）",
                        "请使用年报模板（nianbao template 生成）填报，不要更改工作表名称。"),
     "F-TEMPLATE-VERSION": ("warning", "模板版本为 {found}，当前为 {expected}", "建议使用最新模板填报。"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from . import schemas
@@ -57,8 +58,13 @@ def _add(path: Path, files: list[Path], notes: list[Report]) -> None:
 
 
 def _read_one(args: tuple[str, Limits | None]) -> Report:
+    """Read one file; whatever goes wrong costs this file only (F-CRASH), never the batch."""
     path, limits = args
-    return read_path(Path(path), limits, display=path)
+    try:
+        return read_path(Path(path), limits, display=path)
+    except Exception as exc:  # a bug or an exhausted resource: reported for this file, batch goes on
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        return Report(path, readable=False, findings=[registered("F-CRASH", file=path, detail=detail)])
 
 
 def read_all(files: list[Path], limits: Limits | None = None, jobs: int | None = None) -> list[Report]:
@@ -68,8 +74,23 @@ def read_all(files: list[Path], limits: Limits | None = None, jobs: int | None =
     if jobs <= 1 or len(files) < PARALLEL_FROM:
         return [_read_one(w) for w in work]
     load(), workbook_layout()  # build the caches before forking, so workers inherit them
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_read_one, work, chunksize=max(1, len(work) // (jobs * 4))))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(_read_one, work, chunksize=max(1, len(work) // (jobs * 4))))
+    except BrokenProcessPool:
+        # a worker died (a native crash, the OOM killer): read each file in a process of its own,
+        # so that only the file that kills its process is lost, as F-CRASH
+        return [_isolated(w) for w in work]
+
+
+def _isolated(work: tuple[str, Limits | None]) -> Report:
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_read_one, work).result()
+    except BrokenProcessPool:
+        path = work[0]
+        return Report(path, readable=False,
+                      findings=[registered("F-CRASH", file=path, detail="读取进程异常退出")])
 
 
 def validate_reports(reports: list[Report], fmt: Format | None = None) -> list[Report]:
