@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 
 from . import uscc
-from .declaration import Field, Format, IdentityField, Section, Table, TextField
+from .declaration import Field, Format, IdentityField, Table, TextField
 from .layout import Span, WorkbookLayout, cell_ref, input_ranges, sheet_ref
-from .rules import TOTAL_PARTS, RuleError, resolve
+from .rules import TOTAL_PARTS, RuleError, resolve, text_keys
 
 _COMPARE = {ast.Eq: "=", ast.NotEq: "<>", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
@@ -90,14 +90,14 @@ class Translator:
         if fn == "mentions":
             first = node.args[0]
             targets = first.elts if isinstance(first, ast.Tuple) else [first]
-            cells = [self.ref(k) for t in targets for k in _text_keys(resolve(self.fmt, t))]
+            cells = [self.ref(k) for t in targets for k in text_keys(resolve(self.fmt, t))]
             phrases = [a.value for a in node.args[1:]]  # type: ignore[attr-defined]
             return "OR(" + ",".join(
                 f"ISNUMBER(SEARCH({text(p)},{c}))" for c in cells for p in phrases
             ) + ")"
         target = resolve(self.fmt, node.args[0])
         if fn == "present":
-            refs = [self.ref(k) for k in _text_keys(target)]
+            refs = [self.ref(k) for k in text_keys(target)]
             parts = [f"LEN(TRIM({r}))>0" for r in refs]
             return parts[0] if len(parts) == 1 else f"AND({','.join(parts)})"
         if fn == "valid_cells":
@@ -184,12 +184,6 @@ def _abs_range(span: Span) -> str:
     if (span.row, span.col) == (span.last_row, span.last_col):
         return first
     return f"{first}:{cell_ref(span.last_row, span.last_col, True)}"
-
-
-def _text_keys(target) -> list[str]:
-    if isinstance(target, Section):
-        return [p.key for p in target.parts]
-    return [target.key]
 
 
 def uscc_formula(ref: str) -> str:

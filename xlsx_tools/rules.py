@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 from functools import cache
 
-from .declaration import Field, Format, IdentityField, Rule, Section, Table, TextField, load
+from .declaration import Field, Format, IdentityField, Rule, Section, Table, load
 
 #: functions an expression may call, with their argument kinds
 FUNCTIONS = {
@@ -91,9 +91,14 @@ def resolve(fmt: Format, node: ast.expr):
     raise RuleError(f"unknown field, section or table: {name}")
 
 
-def text_fields(target) -> tuple[TextField, ...] | None:
-    """The parts of a section reference, or None when ``target`` is a single field."""
-    return target.parts if isinstance(target, Section) else None
+def text_keys(target) -> list[str]:
+    """The field keys a reference stands for: a section's parts, or the field itself."""
+    return [p.key for p in target.parts] if isinstance(target, Section) else [target.key]
+
+
+def top_call(tree: ast.expr) -> str | None:
+    """The function a condition is a call of (``row_total`` …), or None for any other condition."""
+    return tree.func.id if isinstance(tree, ast.Call) else None  # type: ignore[attr-defined]
 
 
 def _validate(fmt: Format, tree: ast.expr, source: str) -> None:
@@ -189,8 +194,7 @@ def references(fmt: Format, tree: ast.expr) -> list[str]:
         target = resolve(fmt, node)
         if isinstance(target, Table):
             continue
-        parts = text_fields(target)
-        for key in [p.key for p in parts] if parts else [target.key]:
+        for key in text_keys(target):
             if key not in out:
                 out.append(key)
     return out
@@ -198,8 +202,7 @@ def references(fmt: Format, tree: ast.expr) -> list[str]:
 
 def cellwise(check: Check) -> bool:
     """Whether a check's findings belong to single cells (S6, S7) rather than to the check."""
-    tree = check.tree
-    return isinstance(tree, ast.Call) and tree.func.id in CELLWISE  # type: ignore[attr-defined]
+    return top_call(check.tree) in CELLWISE
 
 
 def marked_keys(fmt: Format, check: Check) -> list[str]:
@@ -209,8 +212,8 @@ def marked_keys(fmt: Format, check: Check) -> list[str]:
     identity cells, or failing those the text cells.
     """
     tree = check.tree
-    if isinstance(tree, ast.Call) and tree.func.id in TOTAL_PARTS:  # type: ignore[attr-defined]
-        return [resolve(fmt, tree.args[0]).key]
+    if top_call(tree) in TOTAL_PARTS:
+        return [resolve(fmt, tree.args[0]).key]  # type: ignore[attr-defined]
     refs = references(fmt, tree)
     table_refs = [k for k in refs if isinstance(fmt.field(k), Field)]
     identity_refs = [k for k in refs if isinstance(fmt.field(k), IdentityField)]

@@ -17,11 +17,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import narrative, uscc
-from .declaration import Field, Format, Section, load
+from .declaration import Field, Format, load
 from .findings import Finding, registered
 from .layout import workbook_layout
 from .reader import Report
-from .rules import TOTAL_PARTS, Check, RuleError, cellwise, checks, marked_keys, resolve
+from .rules import TOTAL_PARTS, Check, RuleError, cellwise, checks, marked_keys, resolve, text_keys, top_call
 
 _OPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
 TOLERANCE = 1e-6  # integer identities are exact; 万元 sums compare well inside 0.0001
@@ -108,13 +108,13 @@ class Evaluator:
             pattern = "|".join(re.escape(a.value) for a in node.args[1:])  # type: ignore[attr-defined]
             hit = pd.Series(False, index=self.df.index)
             for t in targets:
-                for key in _text_keys(resolve(fmt, t)):
+                for key in text_keys(resolve(fmt, t)):
                     hit |= self.text(key).str.contains(pattern, regex=True)
             return hit
         target = resolve(fmt, node.args[0])
         if fn == "present":
             ok = pd.Series(True, index=self.df.index)
-            for key in _text_keys(target):
+            for key in text_keys(target):
                 ok &= self.text(key) != ""
             return ok
         if fn in TOTAL_PARTS:
@@ -140,18 +140,15 @@ class Evaluator:
     def sides(self, check: Check) -> tuple[pd.Series, pd.Series] | None:
         """The two numbers a failing check compares, for its message (None when not numeric)."""
         tree = check.tree
-        if isinstance(tree, ast.Call) and tree.func.id in TOTAL_PARTS:  # type: ignore[attr-defined]
-            return self.total_sides(tree.func.id, resolve(self.fmt, tree.args[0]))  # type: ignore[attr-defined]
+        fn = top_call(tree)
+        if fn in TOTAL_PARTS:
+            return self.total_sides(fn, resolve(self.fmt, tree.args[0]))  # type: ignore[attr-defined]
         if isinstance(tree, ast.Compare) and not isinstance(tree.ops[0], (ast.In, ast.NotIn)):
             left, right = self.value(tree.left), self.value(tree.comparators[0])
             if isinstance(left, pd.Series) and pd.api.types.is_numeric_dtype(left):
                 right = right if isinstance(right, pd.Series) else pd.Series(right, index=left.index)
                 return left, right
         return None
-
-
-def _text_keys(target) -> list[str]:
-    return [p.key for p in target.parts] if isinstance(target, Section) else [target.key]
 
 
 def _rule_check(fmt: Format, check: Check) -> pa.Check:
@@ -251,15 +248,10 @@ def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
     return reports
 
 
-def _is_total(check: Check) -> bool:
-    return isinstance(check.tree, ast.Call) and check.tree.func.id in TOTAL_PARTS  # type: ignore[attr-defined]
-
-
 def _total_label(fmt: Format, check: Check) -> str:
     """The heading of the total a total check is about: the row's for row_total, else the column's."""
-    tree = check.tree
-    target = resolve(fmt, tree.args[0])  # type: ignore[attr-defined]
-    return target.row.label if tree.func.id == "row_total" else target.column.label  # type: ignore[attr-defined]
+    target = resolve(fmt, check.tree.args[0])  # type: ignore[attr-defined]
+    return target.row.label if top_call(check.tree) == "row_total" else target.column.label
 
 
 def _tables_of(fmt: Format, check: Check) -> set[str]:
@@ -282,7 +274,7 @@ def _rule_findings(fmt, layout, evaluator: Evaluator, check: Check, indexes: lis
         message = f"未通过：{check.title}"
         if sides is not None:
             actual, expected = _plain(sides[0].loc[i]), _plain(sides[1].loc[i])
-            names = (_total_label(fmt, check), "各项之和") if _is_total(check) else ("左边", "右边")
+            names = (_total_label(fmt, check), "各项之和") if top_call(check.tree) in TOTAL_PARTS else ("左边", "右边")
             message += f"（{names[0]} {_num(actual)}，{names[1]} {_num(expected)}）"
         elif not isinstance(f, Field):
             actual = report.values.get(keys[0])

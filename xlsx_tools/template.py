@@ -7,7 +7,6 @@ formulas, the 校验 sheet recalculates as staff type, and conditional formats m
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import string
 import unicodedata
@@ -33,7 +32,7 @@ from .declaration import Field, Format, Section, load
 from .formula import Translator, status, text
 from .layout import SheetLayout, Span, WorkbookLayout, cell_ref, sheet_ref, workbook_layout
 from .output import OutputError, save_workbook
-from .rules import CELLWISE, Check, checks, marked_keys, resolve
+from .rules import CELLWISE, Check, checks, marked_keys, resolve, top_call
 
 SEVERITY_ORDER = ("error", "warning", "info")
 NARRATIVE_ROW_HEIGHT = 120  # points: a visible writing box; staff may heighten it further
@@ -327,10 +326,9 @@ class _Builder:
 
     def _mark_spans(self, check: Check) -> list[tuple[str, Span, str | None]]:
         """(sheet, range, per-cell formula or None) for the cells a failing check marks."""
-        tree = check.tree
-        if isinstance(tree, ast.Call):
-            fn = tree.func.id
-            target = resolve(self.fmt, tree.args[0])
+        fn = top_call(check.tree)
+        if fn is not None:
+            target = resolve(self.fmt, check.tree.args[0])  # type: ignore[attr-defined]
             if fn in CELLWISE:
                 return [(target.sheet, span, formula) for span, formula in self.tr.cell_rule(fn, target)]
             if fn == "present" and isinstance(target, Section):
