@@ -130,6 +130,7 @@ class Table:
     title: str
     landscape: bool
     blocks: tuple[Block, ...]
+    structure_rule: str = ""  # the code of a finding that this table's layout was changed
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -343,7 +344,8 @@ def parse(data: dict[str, Any]) -> Format:
             for i, b in enumerate(t["blocks"])
         )
         tables.append(
-            Table(t["key"], t["name"], t["sheet"], t["title"], bool(t.get("landscape")), blocks)
+            Table(t["key"], t["name"], t["sheet"], t["title"], bool(t.get("landscape")), blocks,
+                  t["structure_rule"])
         )
     rules = tuple(
         Rule(

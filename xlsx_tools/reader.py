@@ -135,8 +135,8 @@ class _Reader:
     # -- structure ----------------------------------------------------------------------------
     def _code(self, sheet: SheetLayout) -> str:
         if sheet.kind == "table":
-            return {"t2": "S2", "t3": "S3", "t4": "S4"}.get(self._table_key(sheet), "S2")
-        return "S1"
+            return self.fmt.table(self._table_key(sheet)).structure_rule
+        return self.fmt.meta["structure_rule"]
 
     def _table_key(self, sheet: SheetLayout) -> str:
         return next(t.key for t in self.fmt.tables if t.sheet == sheet.name)
