@@ -90,6 +90,17 @@ def _ods(good):
     return out.getvalue()
 
 
+@case("F-CORRUPT__torn-mimetype.xlsx")
+def _torn_mimetype(good):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    data = bytearray(out.getvalue())
+    at = data.index(b"application/vnd.oasis")
+    data[at] ^= 0xFF  # the stored bytes no longer match their CRC
+    return bytes(data)
+
+
 @case("F-FORMAT__binary.xlsb")
 def _xlsb(good):
     return rezip(good, lambda n, b: b, {"xl/workbook.bin": b"\x00" * 64})

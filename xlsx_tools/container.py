@@ -53,11 +53,9 @@ class Package:
     zf: zipfile.ZipFile
     limits: Limits
     sheets: dict[str, str] = field(default_factory=dict)  # sheet name → part path
-    hidden: set[str] = field(default_factory=set)
     date1904: bool = False
     shared_strings: list[str] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
-    has_macros: bool = False
 
     def read(self, part: str) -> bytes:
         try:
@@ -99,13 +97,13 @@ def open_package(data: bytes, name: str, limits: Limits | None = None) -> Packag
         raise Refused(registered("F-CORRUPT", file=name, detail=str(exc))) from None
     _precheck(infos, name, limits)
     names = {i.filename for i in infos}
-    if "mimetype" in names and b"opendocument.spreadsheet" in _small(zf, "mimetype", name):
+    package = Package(name, zf, limits)
+    if "mimetype" in names and b"opendocument.spreadsheet" in package.read("mimetype")[:200]:
         raise Refused(registered("F-FORMAT", file=name, format="OpenDocument 电子表格（.ods）"))
     if "[Content_Types].xml" not in names:
         raise Refused(registered("F-NOT-XLSX", file=name))
     if any(n.endswith(".bin") and n.startswith("xl/workbook") for n in names):
         raise Refused(registered("F-FORMAT", file=name, format="Excel 二进制工作簿（.xlsb）"))
-    package = Package(name, zf, limits, has_macros="xl/vbaProject.bin" in names)
     try:
         _read_workbook(package, names)
     except UnsafeXML as exc:
@@ -113,11 +111,6 @@ def open_package(data: bytes, name: str, limits: Limits | None = None) -> Packag
     except (XMLError, ValueError, IndexError) as exc:
         raise Refused(registered("F-CORRUPT", file=name, detail=str(exc) or type(exc).__name__)) from None
     return package
-
-
-def _small(zf: zipfile.ZipFile, part: str, name: str) -> bytes:
-    with zf.open(part) as fh:
-        return fh.read(200)
 
 
 def _precheck(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
@@ -141,8 +134,12 @@ def _precheck(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
                 flag=Limits.FLAGS["max_uncompressed_mb"]))
 
 
+def _part(folder: str, target: str) -> str:
+    """A relationship target as a zip member name (targets are relative to ``folder`` or absolute)."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+
+
 def _read_workbook(package: Package, names: set[str]) -> None:
-    zf = package.zf
     root_rels = parse_relationships(package.read("_rels/.rels"))
     main = next((t for typ, t in root_rels.values() if typ.endswith(OFFICE_DOCUMENT)), "xl/workbook.xml")
     main = main.lstrip("/")
@@ -159,21 +156,14 @@ def _read_workbook(package: Package, names: set[str]) -> None:
     for sheet in tree.iterfind(f"{{{MAIN_NS}}}sheets/{{{MAIN_NS}}}sheet"):
         rid = sheet.get(f"{{{REL_NS}}}id")
         if rid in rels:
-            target = rels[rid][1]
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                posixpath.join(folder, target))
-            package.sheets[sheet.get("name", "")] = part
-            if sheet.get("state") in ("hidden", "veryHidden"):
-                package.hidden.add(sheet.get("name", ""))
+            package.sheets[sheet.get("name", "")] = _part(folder, rels[rid][1])
     strings = next((t for typ, t in rels.values() if typ.endswith("/sharedStrings")), None)
     if strings:
-        part = posixpath.normpath(posixpath.join(folder, strings)) if not strings.startswith("/") \
-            else strings.lstrip("/")
+        part = _part(folder, strings)
         if part in names:
             package.shared_strings = parse_shared_strings(package.read(part))
     if "docProps/custom.xml" in names:
         package.properties = _custom_properties(package.read("docProps/custom.xml"))
-    del zf
 
 
 def _custom_properties(data: bytes) -> dict[str, str]:

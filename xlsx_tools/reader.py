@@ -72,20 +72,16 @@ def read_bytes(data: bytes, name: str, limits: Limits | None = None, fmt: Format
     try:
         package = open_package(data, name, limits)
         _Reader(fmt, workbook_layout(fmt), package, report).read()
+        return report
     except Refused as exc:
-        report.readable = False
-        report.findings = [exc.finding]
-        report.values = {}
+        refusal = exc.finding
     except UnsafeXML as exc:  # a DTD or entities inside a worksheet
-        report.readable = False
-        report.values = {}
-        report.findings = [registered("F-UNSAFE-XML", file=name, detail=str(exc))]
+        refusal = registered("F-UNSAFE-XML", file=name, detail=str(exc))
     except (XMLError, ValueError, IndexError, OSError, EOFError) as exc:
         # damage found while reading a part (a shared-string index out of range, a number that is
         # not one, a torn part). Not KeyError/TypeError: those are our bugs and must surface.
-        report.readable = False
-        report.values = {}
-        report.findings = [registered("F-CORRUPT", file=name, detail=f"{type(exc).__name__}: {exc}"[:200])]
+        refusal = registered("F-CORRUPT", file=name, detail=f"{type(exc).__name__}: {exc}"[:200])
+    report.readable, report.values, report.findings = False, {}, [refusal]
     return report
 
 
@@ -125,8 +121,8 @@ class _Reader:
             cells = read_cells(package.read(package.sheets[sheet.name]), max_row, max_col)
             if cells.outside:
                 r, c = cells.first_outside
-                self.add("S-DATA-OUTSIDE-TABLE", sheet=sheet.name, cell=_a1(r, c), count=cells.outside,
-                         first=f"{sheet.name}!{_a1(r, c)}")
+                self.add("S-DATA-OUTSIDE-TABLE", sheet=sheet.name, cell=cell_ref(r, c), count=cells.outside,
+                         first=f"{sheet.name}!{cell_ref(r, c)}")
             if self._structure_ok(sheet, cells, code):
                 self._values(sheet, cells)
             elif sheet.kind == "table":
@@ -167,10 +163,10 @@ class _Reader:
         for label, pos, found in wrong:
             want = _declared_key(label.text)
             elsewhere = next((p for p, k in keys.items() if k == want), None)
-            moved = f"（该标签在 {_a1(*elsewhere)}，可能插入或删除了行列）" if elsewhere else ""
+            moved = f"（该标签在 {cell_ref(*elsewhere)}，可能插入或删除了行列）" if elsewhere else ""
             got = "" if found is None else str(found)
-            self.add("STRUCT/label", code=code, sheet=sheet.name, cell=_a1(*pos), actual=got,
-                     expected=label.text, sheet_cell=f"{sheet.name}!{_a1(*pos)}", want=label.text, got=got,
+            self.add("STRUCT/label", code=code, sheet=sheet.name, cell=cell_ref(*pos), actual=got,
+                     expected=label.text, sheet_cell=f"{sheet.name}!{cell_ref(*pos)}", want=label.text, got=got,
                      moved=moved)
         return False
 
@@ -178,7 +174,7 @@ class _Reader:
         signature = {label_key(s) for s in self.fmt.format2019["signature_labels"]}
         for pos, value in found_text.items():
             if label_key(value) in signature:
-                self.add("S5/2019", sheet=sheet.name, cell=_a1(*pos), label=str(value))
+                self.add("S5/2019", sheet=sheet.name, cell=cell_ref(*pos), label=str(value))
                 return True
         return False
 
@@ -235,7 +231,3 @@ class _Reader:
         expected = self.fmt.meta["template_version"]
         if found != expected:
             self.add("F-TEMPLATE-VERSION", found=found or "（未标明）", expected=expected)
-
-
-def _a1(row: int, col: int) -> str:
-    return cell_ref(row, col)

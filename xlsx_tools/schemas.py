@@ -1,9 +1,10 @@
 """pandera schemas built from the declaration, validating many reports in one stacked frame.
 
-One row per report, one column per field key. Column checks hold types and ranges (S6: no
-negatives, whole counts); dataframe checks are the declared rules, each a vectorised evaluation of
-the same parsed condition the template turns into a worksheet formula. Failures come back as
-findings located at the rule's cell of each failing report.
+Ranges (S6: no negatives, whole counts) are checked on a long frame of every input number (one row
+per report and cell). The declared rules and narrative statements are dataframe checks on the wide
+frame (one row per report, one column per field key), each a vectorised evaluation of the same
+parsed condition the template turns into a worksheet formula. Failures come back as findings
+located at the rule's cell of each failing report.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Evaluator:
         self.fmt, self.df = fmt, df
         self._numbers: dict[str, pd.Series] = {}
         self._texts: dict[str, pd.Series] = {}
+        self._said: dict[str, dict] = {}
 
     @classmethod
     def of(cls, fmt: Format, df: pd.DataFrame) -> Evaluator:
@@ -43,6 +45,12 @@ class Evaluator:
         if cached is None or cached.df is not df:
             cached = _EVALUATOR["last"] = cls(fmt, df)
         return cached
+
+    def disagreements(self, statement: narrative.Statement) -> dict:
+        """A narrative statement's disagreements with this frame (the check and its findings share them)."""
+        if statement.id not in self._said:
+            self._said[statement.id] = narrative.disagreements(statement, self.df, self)
+        return self._said[statement.id]
 
     def _column(self, key: str) -> pd.Series:
         return self.df[key] if key in self.df else pd.Series([None] * len(self.df), index=self.df.index)
@@ -177,7 +185,7 @@ def cell_schema() -> pa.DataFrameSchema:
 
 def _statement_check(fmt: Format, statement: narrative.Statement) -> pa.Check:
     def evaluate(df: pd.DataFrame) -> pd.Series:
-        bad = narrative.disagreements(statement, df, Evaluator.of(fmt, df))
+        bad = Evaluator.of(fmt, df).disagreements(statement)
         return pd.Series([i not in bad for i in df.index], index=df.index)
 
     return pa.Check(evaluate, name=statement.id, error=statement.id, n_failure_cases=1)
@@ -244,7 +252,7 @@ def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
             passed = evaluator.condition(check.tree).astype(bool)
             _rule_findings(fmt, layout, evaluator, check, [int(i) for i in passed.index[~passed]], reports)
         elif name in said:
-            _statement_findings(fmt, layout, evaluator, df, said[name], reports)
+            _statement_findings(fmt, layout, evaluator, said[name], reports)
     return reports
 
 
@@ -286,9 +294,9 @@ def _rule_findings(fmt, layout, evaluator: Evaluator, check: Check, indexes: lis
             extra={"check": check.id, "cells": [layout.a1(k) for k in keys]}))
 
 
-def _statement_findings(fmt, layout, evaluator: Evaluator, df: pd.DataFrame, statement, reports) -> None:
+def _statement_findings(fmt, layout, evaluator: Evaluator, statement, reports) -> None:
     rule = next(r for r in fmt.rules if r.code == statement.code and not r.expr)
-    for index, found in narrative.disagreements(statement, df, evaluator).items():
+    for index, found in evaluator.disagreements(statement).items():
         report = reports[index]
         for s in found:
             sheet, span = layout.locate(s.key)
