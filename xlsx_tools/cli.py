@@ -29,9 +29,10 @@ def _roster_columns() -> str:
 
 
 def _echo_findings(findings: list[Finding]) -> None:
-    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    from .render import COLOURS
+
     for f in findings:
-        click.secho(f.render(), fg=colours.get(f.severity), err=True)
+        click.secho(f.render(), fg=COLOURS.get(f.severity), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

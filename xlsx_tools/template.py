@@ -72,7 +72,7 @@ def stamp(wb: Workbook, prefill: Mapping[str, Any], fmt: Format | None = None) -
         cell = ws.cell(span.row, span.col)
         value = prefill.get(f.name)
         given = value not in (None, "")
-        if isinstance(value, str):
+        if given and isinstance(value, str):
             set_text(cell, value)
         else:
             cell.value = value if given else None
