@@ -226,6 +226,9 @@ class Format:
     rules: tuple[Rule, ...]
     format2019: dict[str, Any]
     aliases: dict[str, str]
+    summary: dict[str, Any] = field(default_factory=dict)
+    crossyear: dict[str, Any] = field(default_factory=dict)
+    summary_identity: tuple[IdentityField, ...] = ()  # extra 基本信息 rows of a summary workbook
     _fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def table(self, key: str) -> Table:
@@ -296,14 +299,8 @@ def _type(name: str, raw: dict[str, Any]) -> ValueType:
     return ValueType(name=name, **{k: v for k, v in raw.items() if k in known})
 
 
-def parse(data: dict[str, Any]) -> Format:
-    """Build a :class:`Format` from the parsed TOML document, checking its internal references."""
-    types = {name: _type(name, raw) for name, raw in data["types"].items()}
-    ident = data["identity"]
-    for name, raw in ident["types"].items():
-        types[name] = _type(name, raw)
-
-    identity = tuple(
+def _identity_fields(raw: list[dict[str, Any]]) -> tuple[IdentityField, ...]:
+    return tuple(
         IdentityField(
             key=f"id.{f['key']}",
             name=f["key"],
@@ -312,8 +309,18 @@ def parse(data: dict[str, Any]) -> Format:
             note=f.get("note", ""),
             choices=tuple(f.get("choices", ())),
         )
-        for f in ident["fields"]
+        for f in raw
     )
+
+
+def parse(data: dict[str, Any]) -> Format:
+    """Build a :class:`Format` from the parsed TOML document, checking its internal references."""
+    types = {name: _type(name, raw) for name, raw in data["types"].items()}
+    ident = data["identity"]
+    for name, raw in ident["types"].items():
+        types[name] = _type(name, raw)
+
+    identity = _identity_fields(ident["fields"])
     sections = tuple(
         Section(
             key=s["key"],
@@ -378,6 +385,9 @@ def parse(data: dict[str, Any]) -> Format:
         rules=rules,
         format2019=data["format2019"],
         aliases=data.get("aliases", {}),
+        summary=data["summary"],
+        crossyear=data["crossyear"],
+        summary_identity=_identity_fields(data["summary"]["fields"]),
     )
     _index_fields(fmt)
     _check_consistency(fmt)
@@ -386,7 +396,9 @@ def parse(data: dict[str, Any]) -> Format:
 
 def _index_fields(fmt: Format) -> None:
     index: dict[str, Any] = {}
-    for f in fmt.identity:
+    for f in fmt.identity + fmt.summary_identity:
+        if f.key in index:
+            raise ValueError(f"duplicate field key {f.key}")
         index[f.key] = f
     for s in fmt.sections:
         for p in s.parts:
@@ -400,13 +412,14 @@ def _index_fields(fmt: Format) -> None:
 
 
 def _check_consistency(fmt: Format) -> None:
-    for f in fmt.identity:
+    for f in fmt.identity + fmt.summary_identity:
         if f.type not in fmt.types:
             raise ValueError(f"identity field {f.key} has unknown type {f.type}")
     for r in fmt.rules:
         if r.severity not in fmt.severities:
             raise ValueError(f"rule {r.code} has unknown severity {r.severity}")
     sheets = [fmt.guide["sheet"], fmt.identity_sheet["sheet"], fmt.checks["sheet"], fmt.annotate["sheet"]]
+    sheets += [fmt.summary[part]["sheet"] for part in ("detail", "files", "findings", "missing")]
     sheets += [s.sheet for s in fmt.sections if s.sheet] + [t.sheet for t in fmt.tables]
     if len(set(sheets)) != len(sheets):
         raise ValueError("duplicate sheet names in the declaration")

@@ -48,8 +48,10 @@ class Translator:
     def condition(self, node: ast.expr) -> str:
         """A boolean formula expression (without the leading '=')."""
         if isinstance(node, ast.BoolOp):
-            fn = "AND" if isinstance(node.op, ast.And) else "OR"
-            return f"{fn}({','.join(self.condition(v) for v in node.values)})"
+            if isinstance(node.op, ast.And):  # an error in any part fails the check as a whole
+                return f"AND({','.join(self.condition(v) for v in node.values)})"
+            # one part holding is enough, even where another cannot be computed (a blank code)
+            return f"OR({','.join(f'IFERROR({self.condition(v)},FALSE)' for v in node.values)})"
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return f"NOT({self.condition(node.operand)})"
         if isinstance(node, ast.Compare):

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
-from .declaration import Block, Format, Item, Table, load
+from .declaration import Block, Format, IdentityField, Item, Table, load
 from .xmlparts import column_number
 
 
@@ -307,14 +307,19 @@ def _table_widths(sheet: SheetLayout, left: int) -> None:
             sheet.column_widths[col] = float(min(max(2 * longest + 2, 8), 46))
 
 
-def _identity_sheet(fmt: Format) -> SheetLayout:
+def identity_fields(fmt: Format, summary: bool = False) -> tuple[IdentityField, ...]:
+    """The 基本信息 rows, in order: the agency's, and for a summary workbook its extra rows."""
+    return fmt.identity + (fmt.summary_identity if summary else ())
+
+
+def _identity_sheet(fmt: Format, summary: bool) -> SheetLayout:
     lay, ident = fmt.layout, fmt.identity_sheet
     sheet = SheetLayout(ident["sheet"], "identity")
     left, first = lay["first_col"], lay["info_first_row"]
     sheet.add(lay["title_row"], left, ident["title"], "title", last_col=left + 2)
     for n, text in enumerate((ident["label_header"], ident["value_header"], ident["note_header"])):
         sheet.add(first - 1, left + n, text, "header")
-    for n, f in enumerate(fmt.identity):
+    for n, f in enumerate(identity_fields(fmt, summary)):
         sheet.add(first + n, left, f.label, "stub")
         sheet.cells[f.key] = Span(first + n, left + 1, first + n, left + 1)
         if f.note:
@@ -380,10 +385,14 @@ def _checks_sheet(fmt: Format) -> SheetLayout:
 
 
 @cache
-def workbook_layout(fmt: Format | None = None) -> WorkbookLayout:
-    """The whole template's layout, in sheet order: guide, identity, 一, 表二–表四, 五, 六, checks."""
+def workbook_layout(fmt: Format | None = None, summary: bool = False) -> WorkbookLayout:
+    """The whole template's layout, in sheet order: guide, identity, 一, 表二–表四, 五, 六, checks.
+
+    ``summary`` gives a consolidated summary's layout: the same, with the summary's extra
+    基本信息 rows (level, number of agencies) below the agency's.
+    """
     fmt = fmt or load()
-    sheets = [_guide_sheet(fmt), _identity_sheet(fmt)]
+    sheets = [_guide_sheet(fmt), _identity_sheet(fmt, summary)]
     for section in fmt.sections:
         if section.parts:
             sheets.append(_narrative_sheet(fmt, section))

@@ -38,6 +38,7 @@ class Report:
     sha256: str = ""
     size: int = 0
     unread_tables: set[str] = field(default_factory=set)  # tables not read (structure broken)
+    level: int = 0  # 0 for an agency's report; 1 for a summary of agencies, 2 for one of summaries …
 
 
 def label_key(text: Any) -> str:
@@ -107,8 +108,6 @@ class _Reader:
             raise Refused(registered("F-NOT-TEMPLATE", file=self.report.file,
                                      found="、".join(package.sheets) or "无"))
         expected = {s.name for s in self.layout.sheets}
-        for extra in sorted(present - expected):
-            self.add("S-EXTRA-SHEET", sheet=extra)
         self._version()
         for sheet in self.layout.sheets:
             if sheet.kind in ("guide", "checks"):
@@ -117,7 +116,8 @@ class _Reader:
             if sheet.name not in present:
                 self._missing(sheet, code, sorted(present - expected))
                 continue
-            max_row, max_col = sheet.extent
+            # 基本信息 is read as far as a summary's extra rows reach, to recognise a summary
+            max_row, max_col = self._summary_sheet.extent if sheet.kind == "identity" else sheet.extent
             cells = read_cells(package.read(package.sheets[sheet.name]), max_row, max_col)
             if cells.outside:
                 r, c = cells.first_outside
@@ -125,8 +125,39 @@ class _Reader:
                          first=f"{sheet.name}!{cell_ref(r, c)}")
             if self._structure_ok(sheet, cells, code):
                 self._values(sheet, cells)
+                if sheet.kind == "identity":
+                    self._summary_rows(cells)
             elif sheet.kind == "table":
                 self.report.unread_tables.add(self._table_key(sheet))
+        if self.report.level:  # a summary's own sheets (明细, 报送情况 …) are expected there
+            expected |= {fmt.summary[part]["sheet"] for part in ("detail", "files", "findings", "missing")}
+        for extra in sorted(present - expected):
+            self.add("S-EXTRA-SHEET", sheet=extra)
+
+    @property
+    def _summary_sheet(self) -> SheetLayout:
+        return workbook_layout(self.fmt, True).sheet(self.fmt.identity_sheet["sheet"])
+
+    def _summary_rows(self, cells: SheetCells) -> None:
+        """A summary written by ``nianbao merge``: 单位类型 汇总 and its level rows below 基本信息."""
+        fmt, strings = self.fmt, self.package.shared_strings
+        if self.report.values.get("id.kind") != fmt.summary["kind"]:
+            return
+        sheet = self._summary_sheet
+        least = {f"id.{raw['key']}": raw["min"] for raw in fmt.summary["fields"]}
+        for f in fmt.summary_identity:
+            span = sheet.cells[f.key]
+            label = cellvalues.stored(cells.cells.get((span.row, span.col - 1)), strings)[0]
+            cell = cellvalues.number(cells.cells.get((span.row, span.col)), strings, True, ())
+            good = isinstance(cell.value, int) and not cell.problems and cell.value >= least[f.key]
+            if label_key(label) != _declared_key(f.label) or not good:
+                self.add("S-SUMMARY", sheet=sheet.name, cell=span.ref, labels=(f.label,), actual=cell.raw,
+                         label=f.label, least=least[f.key])
+                self.report.values[f.key] = None
+                continue
+            self.report.values[f.key] = cell.value
+        level = self.report.values.get("id.level")
+        self.report.level = level if isinstance(level, int) and level > 0 else 0
 
     # -- structure ----------------------------------------------------------------------------
     def _code(self, sheet: SheetLayout) -> str:

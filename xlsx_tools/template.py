@@ -30,7 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import __version__, style
 from .declaration import Field, Format, Section, load
 from .formula import Translator, status, text
-from .layout import SheetLayout, Span, WorkbookLayout, cell_ref, sheet_ref, workbook_layout
+from .layout import SheetLayout, Span, WorkbookLayout, cell_ref, identity_fields, sheet_ref, workbook_layout
 from .output import OutputError, save_workbook
 from .rules import CELLWISE, Check, checks, marked_keys, resolve, top_call
 
@@ -45,14 +45,15 @@ def set_text(cell, value: str) -> None:
     cell.data_type = "s"
 
 
-def build(prefill: Mapping[str, Any] | None = None, fmt: Format | None = None) -> Workbook:
+def build(prefill: Mapping[str, Any] | None = None, fmt: Format | None = None, summary: bool = False) -> Workbook:
     """The template as an openpyxl workbook.
 
     ``prefill`` maps identity field names (``name``, ``code``, ``kind``, ``region``, ``year`` …) to
     values written into 基本信息 and locked, so a consolidator can hand out personalised copies.
+    ``summary`` builds the layout of a consolidated summary (extra 基本信息 rows).
     """
     fmt = fmt or load()
-    wb = _Builder(fmt, workbook_layout(fmt)).build()
+    wb = _Builder(fmt, workbook_layout(fmt, summary)).build()
     if prefill:
         stamp(wb, prefill, fmt)
     return wb
@@ -66,8 +67,9 @@ def stamp(wb: Workbook, prefill: Mapping[str, Any], fmt: Format | None = None) -
     """
     fmt = fmt or load()
     ws = wb[fmt.identity_sheet["sheet"]]
-    sheet = workbook_layout(fmt).sheet(ws.title)
-    for f in fmt.identity:
+    summary = any(f.label == ws.cell(*_label_cell(fmt, f)).value for f in fmt.summary_identity)
+    sheet = workbook_layout(fmt, summary).sheet(ws.title)
+    for f in identity_fields(fmt, summary):
         span = sheet.cells[f.key]
         cell = ws.cell(span.row, span.col)
         value = prefill.get(f.name)
@@ -79,6 +81,12 @@ def stamp(wb: Workbook, prefill: Mapping[str, Any], fmt: Format | None = None) -
         cell.protection = Protection(locked=given)
         cell.fill = style.fill(style.PREFILLED if given else style.INPUT)
     return wb
+
+
+def _label_cell(fmt: Format, f) -> tuple[int, int]:
+    """Where a summary identity field's label stands (it is absent from an agency's template)."""
+    span = workbook_layout(fmt, True).sheet(fmt.identity_sheet["sheet"]).cells[f.key]
+    return span.row, span.col - 1
 
 
 def write(target: Path, prefill: Mapping[str, Any] | None = None, fmt: Format | None = None,
@@ -219,7 +227,7 @@ class _Builder:
         ws = self.wb[self.fmt.identity_sheet["sheet"]]
         sheet = self.layout.sheet(ws.title)
         formats = {"year": "0", "date": "yyyy-mm-dd", "uscc": "@", "phone": "@"}
-        for f in self.fmt.identity:
+        for f in identity_fields(self.fmt, len(sheet.cells) > len(self.fmt.identity)):
             span = sheet.cells[f.key]
             cell = ws.cell(span.row, span.col)
             self._input(ws, span, f.type, "left", f.choices)
