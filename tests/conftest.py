@@ -64,3 +64,23 @@ def roster_file(tmp_path, fmt):
     return path
 
 
+
+
+@pytest.fixture
+def hang_on(monkeypatch):
+    """``hang_on("1.xlsx")``: reading that file hangs, as a pathological file would (in any worker)."""
+    import time
+
+    from xlsx_tools import validate as validate_mod
+
+    real = validate_mod.read_path
+
+    def install(name: str) -> None:
+        def hangs(path, *args, **kwargs):
+            if path.name == name:
+                time.sleep(60)
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(validate_mod, "read_path", hangs)
+
+    return install

@@ -183,7 +183,23 @@ def test_a_worker_killed_mid_batch_costs_one_file(tmp_path, monkeypatch):
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(validate_mod, "read_path", dies_on_2)
-    monkeypatch.setattr(validate_mod, "PARALLEL_FROM", 2)
     reports = validate_mod.validate_paths(files, jobs=2)
     codes = {r.file.rsplit("/", 1)[-1]: [f.code for f in r.findings] for r in reports}
     assert codes == {"0.xlsx": [], "1.xlsx": [], "2.xlsx": ["F-CRASH"], "3.xlsx": []}
+
+
+def test_a_hanging_file_costs_that_file_only(tmp_path, hang_on):
+    """A file that makes its reader hang is stopped at the time limit (F-TIMEOUT); the rest is read."""
+    import time
+
+    from xlsx_tools import pool
+    from xlsx_tools import validate as validate_mod
+
+    files = [write_filled(tmp_path / f"{n}.xlsx", correct_values()) for n in range(3)]
+    hang_on("1.xlsx")
+    started = time.monotonic()
+    reports = validate_mod.validate_paths(files, jobs=1, budget=pool.Budget(seconds=2))
+    assert time.monotonic() - started < 30
+    codes = {r.file.rsplit("/", 1)[-1]: [f.code for f in r.findings] for r in reports}
+    assert codes == {"0.xlsx": [], "1.xlsx": ["F-TIMEOUT"], "2.xlsx": []}
+    assert "2" in reports[1].findings[0].message and "--timeout" in reports[1].findings[0].hint

@@ -1,0 +1,207 @@
+"""Work on many files in worker processes, each file under a time limit.
+
+``concurrent.futures`` cannot stop a task that hangs, and one dead worker breaks its whole pool.
+Here each worker is a process of our own: it takes a chunk of files, says which file it is on, and
+the parent kills it when that file overruns its time. A hang, a native crash or an exhausted
+memory limit then costs that one file, and the rest of its chunk goes to a fresh worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+#: the index a worker reports while it works on its chunk as a whole (after the files one by one)
+WHOLE_CHUNK = -1
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one file may cost: wall-clock seconds, and memory per worker process (where the system
+    lets us set it; Linux does)."""
+
+    seconds: float = 60.0
+    memory_mb: int = 2048
+
+
+#: A task runs in a worker over a chunk of items. It calls ``beat(i)`` before working on item i
+#: and ``beat(WHOLE_CHUNK)`` before work on the chunk as a whole, and returns one result per item.
+Task = Callable[[Sequence[Any], Callable[[int], None]], list[Any]]
+#: Makes the result of an item that was lost: ``fail(item, "timeout" | "crash")``.
+Fail = Callable[[Any, str], Any]
+
+
+def _serve(conn: Connection, task: Task, memory_mb: int) -> None:  # runs in the worker
+    _limit_memory(memory_mb)
+    while True:
+        message = conn.recv()
+        if message is None:
+            return
+        chunk_id, items = message
+
+        def beat(index: int, _id=chunk_id) -> None:
+            conn.send(("beat", _id, index))
+
+        conn.send(("done", chunk_id, task(items, beat)))
+
+
+def _limit_memory(memory_mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the time limit still holds
+        return
+    limit = memory_mb * 1024 * 1024
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):  # not permitted here: go on without it
+        pass
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    chunk: int | None = None  # the chunk it works on
+    index: int = 0  # which item of it (WHOLE_CHUNK: the chunk as a whole)
+    deadline: float = 0.0
+
+
+@dataclass
+class _Run:
+    items: Sequence[Any]
+    task: Task
+    fail: Fail
+    budget: Budget
+    done: Callable[[int], None] | None
+    results: dict[int, Any] = field(default_factory=dict)
+    chunks: dict[int, list[int]] = field(default_factory=dict)  # chunk id → item positions
+    queue: deque[int] = field(default_factory=deque)  # chunk ids waiting for a worker
+    next_id: int = 0
+
+    def add_chunk(self, positions: list[int]) -> None:
+        if positions:
+            self.chunks[self.next_id] = positions
+            self.queue.append(self.next_id)
+            self.next_id += 1
+
+    def finish(self, position: int, result: Any) -> None:
+        self.results[position] = result
+        if self.done is not None:
+            self.done(1)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork where it exists (workers inherit the imported modules and caches: no start-up cost)
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def run(items: Sequence[Any], task: Task, fail: Fail, jobs: int, budget: Budget = Budget(),
+        chunk_size: int = 16, done: Callable[[int], None] | None = None) -> list[Any]:
+    """Apply ``task`` to ``items`` in ``jobs`` worker processes; results in the items' order.
+
+    ``done(n)`` is called as items finish (for a progress bar).
+    """
+    state = _Run(items, task, fail, budget, done)
+    for start in range(0, len(items), chunk_size):
+        state.add_chunk(list(range(start, min(start + chunk_size, len(items)))))
+    ctx = _context()
+    workers: list[_Worker] = []
+    try:
+        while state.queue or any(w.chunk is not None for w in workers):
+            busy = [w for w in workers if w.chunk is not None]
+            while state.queue and len(busy) < jobs:
+                idle = next((w for w in workers if w.chunk is None), None) or _start(ctx, task, budget, workers)
+                _assign(idle, state)
+                busy.append(idle)
+            now = time.monotonic()
+            timeout = max(0.0, min(w.deadline for w in busy) - now)
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+            for w in busy:
+                if w.conn in ready or w.process.sentinel in ready:
+                    _receive(w, state, workers)
+            now = time.monotonic()
+            for w in [w for w in workers if w.chunk is not None and w.deadline <= now]:
+                _lose(w, state, workers, "timeout")
+    finally:
+        for w in workers:
+            _stop(w)
+    return [state.results[i] for i in range(len(items))]
+
+
+def _start(ctx, task: Task, budget: Budget, workers: list[_Worker]) -> _Worker:
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_serve, args=(child, task, budget.memory_mb), daemon=True)
+    process.start()
+    child.close()
+    worker = _Worker(process, parent)
+    workers.append(worker)
+    return worker
+
+
+def _assign(worker: _Worker, state: _Run) -> None:
+    chunk_id = state.queue.popleft()
+    worker.chunk, worker.index = chunk_id, 0
+    worker.deadline = time.monotonic() + state.budget.seconds
+    worker.conn.send((chunk_id, [state.items[i] for i in state.chunks[chunk_id]]))
+
+
+def _receive(worker: _Worker, state: _Run, workers: list[_Worker]) -> None:
+    """Take every message the worker has sent; a dead worker loses the item it was on."""
+    try:
+        while worker.chunk is not None and worker.conn.poll():
+            kind, chunk_id, payload = worker.conn.recv()
+            if kind == "beat":
+                worker.index = payload
+                worker.deadline = time.monotonic() + state.budget.seconds
+            else:
+                for position, result in zip(state.chunks.pop(chunk_id), payload, strict=True):
+                    state.finish(position, result)
+                worker.chunk = None
+    except (EOFError, OSError):
+        pass
+    if worker.chunk is not None and not worker.process.is_alive():
+        _lose(worker, state, workers, "crash")
+
+
+def _lose(worker: _Worker, state: _Run, workers: list[_Worker], reason: str) -> None:
+    """The worker hung or died: the item it was on fails, the rest of its chunk is queued again."""
+    positions = state.chunks.pop(worker.chunk)
+    if worker.index == WHOLE_CHUNK and len(positions) > 1:
+        for p in positions:  # it failed on the chunk as a whole: find the culprit one file at a time
+            state.add_chunk([p])
+    else:
+        culprit = positions[0] if worker.index == WHOLE_CHUNK else positions[worker.index]
+        state.finish(culprit, state.fail(state.items[culprit], reason))
+        state.add_chunk([p for p in positions if p != culprit])
+    worker.process.kill()
+    _stop(worker)
+    workers.remove(worker)
+
+
+def _stop(worker: _Worker) -> None:
+    if worker.process.is_alive() and worker.chunk is None:
+        try:
+            worker.conn.send(None)  # an idle worker leaves by itself
+            worker.process.join(1)
+        except OSError:
+            pass
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join()
+    worker.conn.close()
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
