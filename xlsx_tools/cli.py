@@ -145,5 +145,140 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
     sys.exit(render.exit_code(reports))
 
 
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="汇总表输出文件（.xlsx），不能位于输入文件夹之内。")
+@click.option("--region", help="汇总表的所属地区（默认：纳入单位中最常见的所属地区）。")
+@click.option("--year", type=int, help="汇总的报告年度（默认：收到报表中最常见的年度）；其他年度的报表退回。")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="单位名录（.xlsx），用于列出未报送的单位和不在名录中的报送单位。")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="上年汇总表（nianbao merge 生成），用于跨年度核对（X1、X2、C4）。")
+@click.option("--jobs", type=int, default=None, help="并行读取的进程数（默认：CPU 核数）。")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="另存全部问题为 JSON 文件。")
+@click.option("--prefer", type=click.Choice(["newest"]),
+              help="同一单位报送了不同文件时，采用填报日期较晚的一份（默认：两份均退回并报错）。")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="读取单个文件的时限（秒）。")
+@click.option("--max-uncompressed-mb", type=float, default=Limits().max_uncompressed_mb, show_default=True,
+              help="单个文件解压后的大小上限（MB），防止“压缩炸弹”。")
+@click.option("--max-parts", type=int, default=Limits().max_parts, show_default=True,
+              help="单个文件内部部件数上限。")
+def merge(inputs, output, region, year, roster, previous, jobs, report_path, prefer, timeout,
+          max_uncompressed_mb, max_parts) -> None:
+    """把各单位的年报工作簿汇总为一份汇总表。
+
+    INPUTS 可以是文件或文件夹（递归查找 .xlsx/.xlsm；锁文件、隐藏文件和系统文件跳过）。
+    每个文件都经过与 nianbao validate 相同的校验：有错误的文件整份退回，不计入合计。
+    汇总表沿用模板格式（表二、表三、表四为各单位之和），并附“明细”“报送情况”“问题清单”“未报送”表；
+    汇总表本身可以再作为上一级汇总的输入。
+    退出码：0 全部纳入且无错误，1 有文件退回或有错误，2 用法错误（未读取任何文件）。
+
+    \b
+    示例：
+      nianbao merge 收到的报表/ -o 汇总.xlsx --year 2025 --region 某市某区
+      nianbao merge 收到的报表/ -o 汇总.xlsx --roster 名录.xlsx --previous 2024汇总.xlsx
+      nianbao merge 各区汇总/ -o 全市汇总.xlsx
+    """
+    from . import pool
+    from .merge import MergeError, Options, check_output, consolidate
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.UsageError("汇总表须保存为 .xlsx 文件（-o 汇总.xlsx）。")
+    try:
+        check_output(inputs, output, [report_path] if report_path else [])
+        roster_data = _merge_roster(roster)
+        previous_data = None
+        if previous is not None:
+            from .crossyear import read_previous
+
+            previous_data = read_previous(previous)
+    except MergeError as exc:
+        raise click.UsageError(str(exc)) from exc
+    options = Options(year=year, region=region, prefer_newest=prefer == "newest", jobs=jobs,
+                      limits=Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts),
+                      budget=pool.Budget(seconds=timeout))
+    progress = _Progress()
+    try:
+        result = consolidate(inputs, options, roster_data, previous_data, progress.advance, progress.start)
+    except MergeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        progress.finish()
+    if roster_data is not None:
+        result.findings[:0] = roster_data.findings
+    from .summary import write_summary
+
+    try:
+        write_summary(result, output)
+        if report_path is not None:
+            from .merge import report_json
+            from .output import write_atomic
+
+            write_atomic(report_path, lambda tmp: tmp.write_text(report_json(result, output), encoding="utf-8"))
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _echo_merge(result, output, report_path)
+    sys.exit(1 if result.has_errors else 0)
+
+
+def _merge_roster(path: Path | None):
+    if path is None:
+        return None
+    from .merge import MergeError
+    from .roster import read_roster
+
+    roster = read_roster(path)
+    if not roster.agencies:
+        problem = roster.findings[0].render() if roster.findings else "名录为空"
+        raise MergeError(f"名录无法使用：{problem}")
+    return roster
+
+
+class _Progress:
+    """A progress bar on stderr while files are read, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        if sys.stderr.isatty() and total:
+            self.bar = click.progressbar(length=total, label="读取报表", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _echo_merge(result, output: Path, report_path: Path | None) -> None:
+    from .render import COLOURS
+
+    c = result.counts()
+    missing = sum(m.situation == "on_roster" for m in result.missing)
+    click.echo(f"收到文件 {len(result.submissions)} 个：纳入 {c['included']} 个（{result.agencies} 个单位），"
+               f"退回 {c['rejected']} 个，重复 {c['duplicate']} 个，跳过 {c['skipped']} 个"
+               + (f"；名录中未报送 {missing} 个单位" if result.roster_given else "") + "。")
+    shown = 0
+    for s in result.submissions:
+        if s.status == "rejected" and shown < 10:
+            first = s.errors[0]
+            place = f" {first.sheet}!{first.cell}" if first.sheet and first.cell else ""
+            click.secho(f"  退回 {s.file}：[{first.code}]{place} {first.message}", fg=COLOURS["error"], err=True)
+            shown += 1
+    if c["rejected"] > shown:
+        click.secho(f"  ……另有 {c['rejected'] - shown} 个文件退回，详见汇总表“报送情况”。",
+                    fg=COLOURS["error"], err=True)
+    click.echo(f"汇总表：{output}（问题清单、报送情况、未报送见其中各表）")
+    if report_path is not None:
+        click.echo(f"问题 JSON：{report_path}")
+
+
 if __name__ == "__main__":
     main()

@@ -22,24 +22,31 @@ class OutputError(Exception):
 
 
 def save_workbook(wb: Workbook, target: Path, verify: Callable[[Path], None] | None = None) -> Path:
-    """Save ``wb`` to ``target`` atomically; ``verify`` re-opens and checks the temporary file first.
+    """Save an openpyxl workbook to ``target`` atomically (see :func:`write_atomic`)."""
+    return write_atomic(target, wb.save, verify)
 
-    If the final move is refused (on Windows: the target is open in Excel/WPS), the verified
-    temporary file is kept and its path is named in the error, so nothing is lost.
+
+def write_atomic(target: Path, write: Callable[[Path], None], verify: Callable[[Path], None] | None = None) -> Path:
+    """Write ``target`` through a temporary file beside it: ``write(tmp)``, fsync, ``verify(tmp)``
+    (re-open and check), then move it into place.
+
+    Any failure before the move removes the temporary file and leaves an earlier ``target``
+    untouched. If the move itself is refused (on Windows: the target is open in Excel/WPS), the
+    verified temporary file is kept and its path is named in the error, so nothing is lost.
     """
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"输出目录不存在：{folder}")
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=folder)
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
     except OSError as exc:
         raise OutputError(f"无法在 {folder} 中写入文件：{exc.strerror}") from exc
     os.close(fd)
     tmp = Path(name)
     try:
         os.chmod(tmp, _mode_for(target))  # mkstemp makes it private; outputs are shared files
-        wb.save(tmp)
+        write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         if verify is not None:

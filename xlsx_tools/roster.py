@@ -47,7 +47,8 @@ class Personalised:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _norm(value: Any) -> str:
+def name_key(value: Any) -> str:
+    """A name as compared across files: NFKC, no spaces."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", clean_text(value)))
 
 
@@ -84,13 +85,13 @@ def read_roster(path: Path, fmt: Format | None = None) -> Roster:
 
 
 def _find_header(ws, labels: dict[str, str], spec: dict[str, Any]) -> tuple[int, dict[str, int]] | None:
-    wanted = {_norm(label): name for name, label in labels.items()}
+    wanted = {name_key(label): name for name, label in labels.items()}
     rows = ws.iter_rows(min_row=1, max_row=spec["header_search_rows"], max_col=spec["header_search_cols"],
                         values_only=True)
     for r, values in enumerate(rows, start=1):
         columns: dict[str, int] = {}
         for c, value in enumerate(values, start=1):
-            name = wanted.get(_norm(value))
+            name = wanted.get(name_key(value))
             if name and name not in columns:
                 columns[name] = c
         if all(name in columns for name in spec["required"]):

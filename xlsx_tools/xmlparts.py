@@ -7,6 +7,7 @@ with expat and only the declared area is kept: a cell at XFD1048576 costs one ca
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
@@ -163,6 +164,13 @@ def _xml_text(raw: bytes) -> str:
     text = raw.decode("utf-8")
     if "&" not in text:
         return text
+    return _references(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _references(text: str) -> str:
+    """Entities decoded; cached, since the same labels (CJK written as ``&#...;`` by some writers)
+    and formulas recur in every workbook of a batch."""
     if "&" in _ENTITY.sub("", text):
         raise XMLError("XML 中有未定义的实体引用")
 
