@@ -37,6 +37,11 @@ class Limits:
     FLAGS = {"max_uncompressed_mb": "--max-uncompressed-mb", "max_parts": "--max-parts"}
 
 
+#: for summaries nianbao itself wrote (re-checked after writing, or read as last year's): their 明细
+#: of 20,000 agencies is over 100 MB of XML, past what an untrusted agency file may claim
+OWN_FILES = Limits(max_uncompressed_mb=4096, max_parts=10_000)
+
+
 class Refused(Exception):
     """The file cannot be read as a workbook; ``finding`` says why, in the user's terms."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import values as cellvalues
-from .container import Refused, open_package
+from .container import OWN_FILES, Refused, open_package
 from .declaration import Format, load
 from .findings import Finding, registered
 from .layout import workbook_layout
@@ -37,7 +37,7 @@ class Previous:
 def read_previous(path: Path, fmt: Format | None = None) -> Previous:
     """Read last year's summary; anything that makes it unusable is a :class:`MergeError`."""
     fmt = fmt or load()
-    report = read_path(Path(path), fmt=fmt, display=str(path))
+    report = read_path(Path(path), OWN_FILES, fmt, display=str(path))
     errors = [f for f in report.findings if f.severity == "error"]
     if not report.readable or errors:
         raise MergeError(f"无法使用上年汇总 {path}：{errors[0].render(fmt) if errors else '无法读取'}")
@@ -53,7 +53,7 @@ def read_previous(path: Path, fmt: Format | None = None) -> Previous:
 def _read_detail(path: Path, previous: Previous, fmt: Format) -> None:
     spec = fmt.summary["detail"]
     try:
-        package = open_package(path.read_bytes(), str(path))
+        package = open_package(path.read_bytes(), str(path), OWN_FILES)
         part = package.sheets.get(spec["sheet"])
         if part is None:
             raise MergeError(f"上年汇总 {path} 中没有“{spec['sheet']}”表，无法逐单位核对。")

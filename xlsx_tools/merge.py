@@ -198,8 +198,8 @@ def consolidate(inputs: Iterable[Path], options: Options | None = None, roster: 
     options = options or Options()
     files, notes = collect(inputs, report_ignored=True)
     files.sort(key=str)
-    if on_found is not None:
-        on_found(len(files) + len(notes))
+    if on_found is not None:  # the files to read (the others are skipped at once)
+        on_found(len(files))
     read = read_all(files, options.limits, options.jobs, options.budget, convert=to_submission, done=progress)
     submissions = sorted(read + [to_submission(r) for r in notes], key=lambda s: s.file)
     for s in submissions:

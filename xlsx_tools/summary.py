@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import style, template
-from .container import open_package
+from .container import OWN_FILES, open_package
 from .declaration import Format, load
 from .findings import Finding
 from .layout import cell_ref, get_column_letter, workbook_layout
@@ -232,7 +232,7 @@ def verify(path: Path, result: Consolidation, fmt: Format | None = None) -> None
     tables equal the sums, and 明细 and 报送情况 hold every row with 明细's sums as computed."""
     fmt = fmt or load()
     data = Path(path).read_bytes()
-    report = validate_reports([read_bytes(data, str(path), fmt=fmt)], fmt)[0]
+    report = validate_reports([read_bytes(data, str(path), OWN_FILES, fmt)], fmt)[0]
     errors = [f for f in report.findings if f.severity == "error"]
     if not report.readable or errors:
         raise SummaryError(f"写出的汇总表未通过校验（C1）：{errors[0].render(fmt) if errors else '无法读取'}")
@@ -242,7 +242,7 @@ def verify(path: Path, result: Consolidation, fmt: Format | None = None) -> None
         if not same(exact(report.values.get(f.key)) or 0, result.sums[f.key]):
             raise SummaryError(f"写出的汇总表 {f.key} 为 {report.values.get(f.key)}，应为 {result.sums[f.key]}（C1）")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        package = open_package(data, str(path))
+        package = open_package(data, str(path), OWN_FILES)
         _check_body(zf, package.sheets[fmt.summary["detail"]["sheet"]], _first_row("detail", fmt),
                     _count(result, "detail"), result, fmt)
         _check_body(zf, package.sheets[fmt.summary["files"]["sheet"]], _first_row("files", fmt),
