@@ -206,8 +206,6 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
         raise click.ClickException(str(exc)) from exc
     finally:
         progress.finish()
-    if roster_data is not None:
-        result.findings[:0] = roster_data.findings
     from .summary import write_summary
 
     try:

@@ -17,6 +17,7 @@ from .findings import Finding, registered
 from .layout import workbook_layout
 from .merge import Consolidation, MergeError, Submission, agency_key, exact
 from .reader import read_path
+from .summary import detail_columns
 from .xmlparts import read_cells
 
 MAX_ROWS = 1_048_576
@@ -57,8 +58,7 @@ def _read_detail(path: Path, previous: Previous, fmt: Format) -> None:
         part = package.sheets.get(spec["sheet"])
         if part is None:
             raise MergeError(f"上年汇总 {path} 中没有“{spec['sheet']}”表，无法逐单位核对。")
-        width = len(spec["identity"]) + 2 + len(fmt.table_fields)
-        cells = read_cells(package.read(part), MAX_ROWS, width + 10)
+        cells = read_cells(package.read(part), MAX_ROWS, len(detail_columns(fmt)))
     except Refused as exc:
         raise MergeError(f"无法读取上年汇总 {path}：{exc.finding.message}") from exc
     strings = package.shared_strings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ class Table:
     blocks: tuple[Block, ...]
     structure_rule: str = ""  # the code of a finding that this table's layout was changed
 
-    @property
+    @cached_property  # built once: the reader and the merge ask for it per file
     def fields(self) -> tuple[Field, ...]:
         out = []
         for block in self.blocks:
@@ -251,7 +251,7 @@ class Format:
     def fields(self) -> dict[str, Field | IdentityField | TextField]:
         return dict(self._fields)
 
-    @property
+    @cached_property
     def table_fields(self) -> tuple[Field, ...]:
         return tuple(f for t in self.tables for f in t.fields)
 

@@ -10,6 +10,7 @@ resubmission that ``--prefer newest`` set aside). Sums are cell-wise over the in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -83,12 +84,9 @@ def agency_key(identity: dict[str, Any], level: int) -> tuple[str, str]:
     return ("name", name_key(f"{identity.get('region') or ''}|{identity.get('name') or ''}"))
 
 
+@functools.cache
 def _positions(fmt: Format) -> dict[str, int]:
-    cached = getattr(fmt, "_merge_positions", None)
-    if cached is None:
-        cached = {f.key: n for n, f in enumerate(fmt.table_fields)}
-        object.__setattr__(fmt, "_merge_positions", cached)
-    return cached
+    return {f.key: n for n, f in enumerate(fmt.table_fields)}
 
 
 def exact(value: Any) -> Any:
@@ -111,7 +109,7 @@ def to_submission(report: Report) -> Submission:
         numbers = tuple(exact(values.get(f.key)) for f in fmt.table_fields)
     spec = fmt.crossyear
     text = "".join(str(values.get(p.key) or "") for s in fmt.narrative_sections for p in s.parts
-                   if s.key in ("s1", "s6"))
+                   if s.key in spec["sections"])
     explained = any(w in text for w in spec["topic"]) and any(w in text for w in spec["reason"])
     return Submission(report.file, report.sha256, report.size, report.level, identity, numbers,
                       report.findings, explained)
@@ -209,12 +207,11 @@ def consolidate(inputs: Iterable[Path], options: Options | None = None, roster: 
     year = _year(candidates, options.year) or _common(s.identity.get("year") for s in submissions)
     if not isinstance(year, int):
         raise MergeError("没有一份报表能读出报告年度，请用 --year 指定汇总哪一年度。")
-    if previous is not None and year is not None and previous.year not in (None, year - 1):
+    if previous is not None and previous.year not in (None, year - 1):
         raise MergeError(f"上年汇总 {previous.file} 的年度为 {previous.year}，本次汇总的是 {year} 年度。")
     _wrong_year(candidates, year)
     level = _level([s for s in candidates if not s.errors])
     _resubmissions([s for s in candidates if not s.errors], options.prefer_newest)
-    result_findings: list[Finding] = []
     if previous is not None:
         from .crossyear import check_agencies
 
@@ -230,7 +227,7 @@ def consolidate(inputs: Iterable[Path], options: Options | None = None, roster: 
     included = sorted((s for s in submissions if s.status == INCLUDED), key=lambda s: (s.key, s.file))
     region = options.region or _common(s.identity.get("region") for s in included) or ""
     result = Consolidation(year, str(region), level + 1, options.today or dt.date.today(), submissions, included,
-                           _sums(included, fmt), result_findings, roster_given=roster is not None)
+                           _sums(included, fmt), roster_given=roster is not None)
     if roster is not None:
         _check_roster(result, roster)
     if previous is not None:
@@ -268,10 +265,10 @@ def _year(candidates: list[Submission], wanted: int | None) -> int | None:
     return ranked[0][0] if ranked else None
 
 
-def _wrong_year(candidates: list[Submission], year: int | None) -> None:
+def _wrong_year(candidates: list[Submission], year: int) -> None:
     for s in candidates:
         found = s.identity.get("year")
-        if year is not None and found != year:
+        if found != year:
             s.findings.append(registered("C5/year", file=s.file, found=found or "（未填）", year=year))
 
 
@@ -338,7 +335,9 @@ def _sums(included: list[Submission], fmt: Format) -> dict[str, Any]:
 
 
 def _check_roster(result: Consolidation, roster: Roster) -> None:
-    """C5: roster agencies with no included file, included files from agencies off the roster."""
+    """C5: roster agencies with no included file, included files from agencies off the roster.
+    The roster's own problems (a row without a name …) are the run's findings too."""
+    result.findings[:0] = roster.findings
     by_code = {a.values["code"]: a for a in roster.agencies if a.values.get("code")}
     by_name = {name_key(a.values.get("name")): a for a in roster.agencies}
     matched: set[int] = set()

@@ -10,6 +10,7 @@ tables equal the sums; 明细 and 报送情况 hold every row), and only then mo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -89,6 +90,12 @@ def detail_columns(fmt: Format) -> list[tuple[str, str]]:
     sep = spec["separator"]
     cols += [(sep.join((fmt.table(f.table).name, *f.labels)), f.key) for f in fmt.table_fields]
     return cols
+
+
+@functools.cache
+def detail_column(fmt: Format) -> dict[str, int]:
+    """The 1-based 明细 column of each key (``id.name`` … ``file`` … ``t3.new.total``)."""
+    return {key: n for n, (_, key) in enumerate(detail_columns(fmt), 1)}
 
 
 def _headers(name: str, fmt: Format) -> list[list[str]]:
@@ -171,12 +178,12 @@ def _detail_rows(result: Consolidation, fmt: Format) -> Iterator[Sequence[Any]]:
     for s in result.included:
         yield [_text(s.identity.get(n)) for n in spec["identity"]] + [s.agencies, s.file, *s.numbers]
     last = first + len(result.included) - 1
-    lead = len(spec["identity"])
-    total: list[Any] = [spec["total_label"]] + [None] * (lead - 1)
-    total.append(_sum_formula(lead + 1, first, last, result.agencies))
-    total.append(None)
-    for n, f in enumerate(fmt.table_fields):
-        total.append(_sum_formula(lead + 3 + n, first, last, result.sums[f.key]))
+    column = detail_column(fmt)
+    total: list[Any] = [None] * len(column)
+    total[0] = spec["total_label"]
+    sums = {"id.agencies": result.agencies, **result.sums}
+    for key, value in sums.items():
+        total[column[key] - 1] = _sum_formula(column[key], first, last, value)
     yield total
 
 
@@ -198,13 +205,13 @@ def _file_rows(result: Consolidation, fmt: Format) -> Iterator[Sequence[Any]]:
 
 
 def _finding_rows(result: Consolidation, fmt: Format) -> Iterator[Sequence[Any]]:
-    names = {s.file: (s.name, s.identity.get("code")) for s in result.submissions}
+    names = {s.file: s.name for s in result.submissions}
     findings = result.all_findings
     if not findings:
         yield [None, fmt.summary["findings"]["none"]]
         return
     for n, f in enumerate(findings, 1):
-        yield _finding_row(n, f, names.get(f.file, ("", None))[0], fmt)
+        yield _finding_row(n, f, names.get(f.file, ""), fmt)
 
 
 def _finding_row(n: int, f: Finding, agency: str, fmt: Format) -> list[Any]:
@@ -268,9 +275,9 @@ def _check_body(zf: zipfile.ZipFile, part: str, first: int, count: int, result: 
     if result is None:
         return
     cells = read_cells(b"<worksheet><sheetData>" + last_xml + b"</sheetData></worksheet>", last_row, 10**4)
-    lead = len(fmt.summary["detail"]["identity"]) + 2
-    for n, f in enumerate(fmt.table_fields):
-        raw = cells.cells.get((last_row, lead + 1 + n))
+    column = detail_column(fmt)
+    for f in fmt.table_fields:
+        raw = cells.cells.get((last_row, column[f.key]))
         value = exact(_number(raw.value if raw else None))
         if not same(value or 0, result.sums[f.key]):
             raise SummaryError(f"明细合计行 {f.key} 为 {value}，应为 {result.sums[f.key]}（C1）")

@@ -227,7 +227,7 @@ class _Builder:
         ws = self.wb[self.fmt.identity_sheet["sheet"]]
         sheet = self.layout.sheet(ws.title)
         formats = {"year": "0", "date": "yyyy-mm-dd", "uscc": "@", "phone": "@"}
-        for f in identity_fields(self.fmt, len(sheet.cells) > len(self.fmt.identity)):
+        for f in (f for f in identity_fields(self.fmt, summary=True) if f.key in sheet.cells):
             span = sheet.cells[f.key]
             cell = ws.cell(span.row, span.col)
             self._input(ws, span, f.type, "left", f.choices)
