@@ -7,9 +7,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+# xlwings' JSON book (the add-in tests) needs this before xlwings is imported: noncommercial use
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fills import CODE  # noqa: E402
+from fills import CODE, correct_values, write_filled  # noqa: E402
 from libreoffice import LibreOffice, find_soffice  # noqa: E402
 
 from xlsx_tools.declaration import load  # noqa: E402
@@ -64,6 +67,41 @@ def roster_file(tmp_path, fmt):
     return path
 
 
+
+
+def write_every_error(folder: Path) -> tuple[Path, set[tuple[str, str, str]]]:
+    """One workbook carrying an error of every kind a cell or rule can have, with its expected places."""
+    v = correct_values()
+    v.update({
+        "id.name": None,  # I1
+        "id.code": v["id.code"][:17] + ("0" if v["id.code"][17] != "0" else "1"),  # I2
+        "id.kind": "局",  # I3
+        "id.year": 25,  # I4
+        "t3.new.natural": 18,  # R1 (自然人, 总计)
+        "t3.denied_law.research": "x",  # S6 text
+        "t2.penalty.decisions": -1,  # S6 negative
+        "t2.normative_docs.in_force": 1,  # R9 warning
+        "t4.suit_direct.pending": None,  # S7 warning
+    })
+    path = write_filled(folder / "每种错误.xlsx", v)
+    expected = {("I1", "基本信息", "B3"), ("I2", "基本信息", "B4"), ("I3", "基本信息", "B5"), ("I4", "基本信息", "B7"),
+                ("R1", "表三", "D6"), ("R1", "表三", "J6"), ("S6", "表三", "F11"), ("S6", "表二", "B12"),
+                ("R9", "表二", "D6"), ("S7", "表四", "I6"), ("T1", "一、总体情况", "B4")}
+    return path, expected
+
+
+@pytest.fixture
+def every_error(tmp_path):
+    return write_every_error(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def saved_every_error(tmp_path_factory, libreoffice):
+    """The every-error workbook as a spreadsheet client saved it: every formula's result cached,
+    as the values Excel shows the add-in."""
+    path, expected = write_every_error(tmp_path_factory.mktemp("every-error"))
+    (saved,) = libreoffice.convert([path], tmp_path_factory.mktemp("every-error-saved"))
+    return saved, expected
 
 
 @pytest.fixture

@@ -386,7 +386,7 @@ def test_a_hanging_file_costs_that_file_only_in_a_merge(tmp_path, hang_on):
     for n in range(3):
         write(folder / f"{n}.xlsx", agency(n))
     hang_on("1.xlsx")
-    result = merge.consolidate([folder], merge.Options(jobs=2, budget=pool.Budget(seconds=2)))
+    result = merge.consolidate([folder], merge.Options(jobs=2, budget=pool.Budget(seconds=5)))
     status = {Path(s.file).name: (s.status, [f.code for f in s.findings]) for s in result.submissions}
     assert status["1.xlsx"] == ("rejected", ["F-TIMEOUT", "C2"])
     assert status["0.xlsx"][0] == status["2.xlsx"][0] == "included"

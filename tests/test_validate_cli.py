@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import corpus
-import pytest
 from click.testing import CliRunner
 from fills import correct_values, write_filled
 from openpyxl import load_workbook
@@ -18,28 +17,6 @@ from xlsx_tools.declaration import load
 
 def run(*args):
     return CliRunner().invoke(main, ["validate", *map(str, args)])
-
-
-@pytest.fixture
-def every_error(tmp_path):
-    """One workbook carrying an error of every kind a cell or rule can have, with its expected places."""
-    v = correct_values()
-    v.update({
-        "id.name": None,  # I1
-        "id.code": v["id.code"][:17] + ("0" if v["id.code"][17] != "0" else "1"),  # I2
-        "id.kind": "局",  # I3
-        "id.year": 25,  # I4
-        "t3.new.natural": 18,  # R1 (自然人, 总计)
-        "t3.denied_law.research": "x",  # S6 text
-        "t2.penalty.decisions": -1,  # S6 negative
-        "t2.normative_docs.in_force": 1,  # R9 warning
-        "t4.suit_direct.pending": None,  # S7 warning
-    })
-    path = write_filled(tmp_path / "每种错误.xlsx", v)
-    expected = {("I1", "基本信息", "B3"), ("I2", "基本信息", "B4"), ("I3", "基本信息", "B5"), ("I4", "基本信息", "B7"),
-                ("R1", "表三", "D6"), ("R1", "表三", "J6"), ("S6", "表三", "F11"), ("S6", "表二", "B12"),
-                ("R9", "表二", "D6"), ("S7", "表四", "I6"), ("T1", "一、总体情况", "B4")}
-    return path, expected
 
 
 def test_correct_workbook_exits_0(tmp_path):
@@ -137,17 +114,6 @@ def test_installed_command_validates(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
-def test_validating_bytes_in_memory_matches_the_file(every_error):
-    """The add-in's route (a workbook held in memory) gives exactly what the file route gives."""
-    from xlsx_tools.validate import validate_bytes, validate_paths
-
-    path, _ = every_error
-    in_memory = validate_bytes(path.read_bytes(), path.name)
-    (from_file,) = validate_paths([path])
-    assert [(f.code, f.sheet, f.cell, f.message) for f in in_memory.findings] == \
-        [(f.code, f.sheet, f.cell, f.message) for f in from_file.findings]
-
-
 def test_a_crash_on_one_file_costs_that_file_only(tmp_path, monkeypatch):
     """An unexpected failure while reading one workbook is F-CRASH for it; the others are validated."""
     from xlsx_tools import validate as validate_mod
@@ -198,8 +164,8 @@ def test_a_hanging_file_costs_that_file_only(tmp_path, hang_on):
     files = [write_filled(tmp_path / f"{n}.xlsx", correct_values()) for n in range(3)]
     hang_on("1.xlsx")
     started = time.monotonic()
-    reports = validate_mod.validate_paths(files, jobs=1, budget=pool.Budget(seconds=2))
+    reports = validate_mod.validate_paths(files, jobs=1, budget=pool.Budget(seconds=5))
     assert time.monotonic() - started < 30
     codes = {r.file.rsplit("/", 1)[-1]: [f.code for f in r.findings] for r in reports}
     assert codes == {"0.xlsx": [], "1.xlsx": ["F-TIMEOUT"], "2.xlsx": []}
-    assert "2" in reports[1].findings[0].message and "--timeout" in reports[1].findings[0].hint
+    assert "5" in reports[1].findings[0].message and "--timeout" in reports[1].findings[0].hint

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from .findings import Finding, registered
-from .xmlparts import UnsafeXML, XMLError, parse_relationships, parse_shared_strings, parse_tree
+from .xmlparts import SheetCells, UnsafeXML, XMLError, parse_relationships, parse_shared_strings, parse_tree, read_cells
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -69,6 +69,10 @@ class Package:
             raise Refused(registered("F-CORRUPT", file=self.name, detail=f"缺少部件 {part}")) from None
         except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
             raise Refused(registered("F-CORRUPT", file=self.name, detail=f"{part}：{exc}")) from None
+
+    def cells(self, sheet: str, max_row: int, max_col: int) -> SheetCells:
+        """The cells of a sheet within rows/columns 1..max, and a count of those beyond."""
+        return read_cells(self.read(self.sheets[sheet]), max_row, max_col)
 
 
 def sniff(data: bytes, name: str) -> None:

@@ -22,7 +22,7 @@ from .declaration import Field, Format, IdentityField, TextField, load
 from .findings import Finding, registered
 from .formula import Translator
 from .layout import SheetLayout, WorkbookLayout, cell_ref, workbook_layout
-from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError, read_cells
+from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
@@ -71,9 +71,7 @@ def read_bytes(data: bytes, name: str, limits: Limits | None = None, fmt: Format
     fmt = fmt or load()
     report = Report(name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
-        package = open_package(data, name, limits)
-        _Reader(fmt, workbook_layout(fmt), package, report).read()
-        return report
+        return read_package(open_package(data, name, limits), report, fmt)
     except Refused as exc:
         refusal = exc.finding
     except UnsafeXML as exc:  # a DTD or entities inside a worksheet
@@ -83,6 +81,14 @@ def read_bytes(data: bytes, name: str, limits: Limits | None = None, fmt: Format
         # not one, a torn part). Not KeyError/TypeError: those are our bugs and must surface.
         refusal = registered("F-CORRUPT", file=name, detail=f"{type(exc).__name__}: {exc}"[:200])
     report.readable, report.values, report.findings = False, {}, [refusal]
+    return report
+
+
+def read_package(package: Package, report: Report, fmt: Format | None = None) -> Report:
+    """Read the declared sheets of an opened package (a file's, or the add-in's live values) into
+    ``report``. A workbook that is not the template raises :class:`Refused`."""
+    fmt = fmt or load()
+    _Reader(fmt, workbook_layout(fmt), package, report).read()
     return report
 
 
@@ -107,7 +113,8 @@ class _Reader:
         if not tables & present:
             raise Refused(registered("F-NOT-TEMPLATE", file=self.report.file,
                                      found="、".join(package.sheets) or "无"))
-        expected = {s.name for s in self.layout.sheets}
+        # the list that `validate --annotate` and the add-in's 校验 button write is ours, not extra
+        expected = {s.name for s in self.layout.sheets} | {fmt.annotate["sheet"]}
         self._version()
         for sheet in self.layout.sheets:
             if sheet.kind in ("guide", "checks"):
@@ -118,7 +125,7 @@ class _Reader:
                 continue
             # 基本信息 is read as far as a summary's extra rows reach, to recognise a summary
             max_row, max_col = self._summary_sheet.extent if sheet.kind == "identity" else sheet.extent
-            cells = read_cells(package.read(package.sheets[sheet.name]), max_row, max_col)
+            cells = package.cells(sheet.name, max_row, max_col)
             if cells.outside:
                 r, c = cells.first_outside
                 self.add("S-DATA-OUTSIDE-TABLE", sheet=sheet.name, cell=cell_ref(r, c), count=cells.outside,
@@ -256,7 +263,7 @@ class _Reader:
         if found is None and guide.name in self.package.sheets:
             label = next(lb for lb in guide.labels if lb.text == self.fmt.guide["version_label"])
             row, col = label.span.row, label.span.col + 1
-            cells = read_cells(self.package.read(self.package.sheets[guide.name]), row, col)
+            cells = self.package.cells(guide.name, row, col)
             value = cellvalues.stored(cells.cells.get((row, col)), self.package.shared_strings)[0]
             found = None if value is None else str(value)
         expected = self.fmt.meta["template_version"]

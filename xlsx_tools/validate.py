@@ -15,7 +15,7 @@ from .container import Limits
 from .declaration import Format, load
 from .findings import registered
 from .layout import parse_ref, workbook_layout
-from .reader import Report, read_bytes, read_path
+from .reader import Report, read_path
 
 #: extensions a folder scan picks up: workbooks, and the wrong formats people send instead
 #: (reported with their own codes rather than silently skipped)
@@ -131,8 +131,3 @@ def validate_paths(inputs: Iterable[Path], limits: Limits | None = None, jobs: i
     """Validate files and folders: one report per file found, in sorted path order."""
     files, notes = collect(inputs)
     return notes + read_all(files, limits, jobs, budget)
-
-
-def validate_bytes(data: bytes, name: str, limits: Limits | None = None) -> Report:
-    """Validate one workbook held in memory (the add-in's route)."""
-    return validate_reports([read_bytes(data, name, limits)])[0]
