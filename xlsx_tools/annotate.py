@@ -13,19 +13,18 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from . import style
+from . import marking, style
 from .declaration import Format, load
-from .findings import Finding
 from .layout import cell_ref, parse_ref, sheet_ref
 from .output import OutputError, save_workbook
 from .reader import Report
 from .template import fit_rows, set_text
 
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 #: beyond this, cells outside the template area make a full load too costly to risk
 FAR_ROW, FAR_COL = 5000, 200
 
@@ -88,39 +87,36 @@ def annotate_file(data: bytes, report: Report, target: Path, fmt: Format | None 
         warnings.simplefilter("ignore")
         wb = load_workbook(io.BytesIO(data), keep_vba=False)
     spec = fmt.annotate
-    if spec["sheet"] in wb.sheetnames:  # re-annotating an annotated copy: replace the old list
+    if spec["sheet"] in wb.sheetnames:  # re-annotating an annotated copy: undo its marks, replace its list
+        old = wb[spec["sheet"]]
+        for m in marking.read_record([list(r) for r in old.iter_rows(values_only=True)], fmt):
+            if m.sheet in wb.sheetnames:
+                c = wb[m.sheet][m.cell]
+                c.fill = style.fill(m.fill) if m.fill else PatternFill(fill_type=None)
+                if m.noted:
+                    c.comment = None
         del wb[spec["sheet"]]
-    marks: dict[tuple[str, str], list[Finding]] = {}
-    for f in report.findings:
-        for sheet, cell in _cells_of(f):
-            if sheet in wb.sheetnames:
-                marks.setdefault((sheet, cell), []).append(f)
-    for (sheet, cell), found in marks.items():
-        worst = min(found, key=lambda f: SEVERITY_RANK.get(f.severity, 3)).severity
-        background, colour = style.SEVERITY_COLOURS[worst]
-        c = wb[sheet][cell]
-        c.fill = style.fill(background)
-        primary = [f for f in found if f.cell == cell and f.sheet == sheet] or found
-        text = "\n".join(f"[{f.code}] {f.message}" + (f"\n修改提示：{f.hint}" if f.hint else "") for f in primary)
-        comment = Comment(text[:2000], spec["author"])
-        comment.width, comment.height = 320, min(60 + 18 * text.count("\n") + len(text) // 3, 400)
-        c.comment = comment
-    _list_sheet(wb, report, fmt)
+    marked = []
+    for m in marking.marks(report, wb.sheetnames):
+        c = wb[m.sheet][m.cell]
+        marked.append(marking.Marked(m.sheet, m.cell, _solid_fill(c), c.comment is None))
+        c.fill = style.fill(m.fill)
+        if c.comment is None:  # a note staff wrote stays as it is; the list has everything
+            comment = Comment(m.note, spec["author"])
+            comment.width, comment.height = 320, min(60 + 18 * m.note.count("\n") + len(m.note) // 3, 400)
+            c.comment = comment
+    _list_sheet(wb, report, fmt, marked)
     wb.active = wb.sheetnames.index(spec["sheet"])
     return save_workbook(wb, target)
 
 
-def _cells_of(f: Finding) -> list[tuple[str, str]]:
-    """The cells a finding marks: its own, and for rules the other cells it concerns."""
-    out = [(f.sheet, f.cell)] if f.sheet and f.cell else []
-    for ref in f.extra.get("cells", []):
-        sheet, _, cell = ref.rpartition("!")
-        if (sheet, cell) not in out:
-            out.append((sheet, cell))
-    return out
+def _solid_fill(cell) -> str | None:
+    """A cell's solid fill as RRGGBB, None for none (theme and indexed colours count as none)."""
+    colour = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
+    return colour[-6:].upper() if isinstance(colour, str) and len(colour) in (6, 8) else None
 
 
-def _list_sheet(wb, report: Report, fmt: Format) -> None:
+def _list_sheet(wb, report: Report, fmt: Format, marked: list[marking.Marked]) -> None:
     spec = fmt.annotate
     ws = wb.create_sheet(spec["sheet"])
     ws.protection.sheet = False
@@ -136,9 +132,8 @@ def _list_sheet(wb, report: Report, fmt: Format) -> None:
         set_text(ws.cell(4, 1), spec["clean"])
     for n, f in enumerate(report.findings, start=1):
         row = 3 + n
-        place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else f.sheet
-        values = [n, f.code, fmt.severities.get(f.severity, f.severity), place,
-                  " / ".join(x for x in f.labels if x), f.message, f.hint]
+        values = marking.finding_row(n, f, fmt)
+        place = values[3]
         for i, value in enumerate(values, start=1):
             cell = ws.cell(row, i)
             if isinstance(value, str):
@@ -153,9 +148,16 @@ def _list_sheet(wb, report: Report, fmt: Format) -> None:
             link.font = style.font(11, colour="0563C1")
         background, colour = style.SEVERITY_COLOURS.get(f.severity, ("FFFFFF", "000000"))
         ws.cell(row, 3).fill = style.fill(background)
-    widths = (6, 12, 8, 16, 36, 60, 50)
+    widths = marking.LIST_WIDTHS
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
+    first = marking.record_column(fmt)
+    set_text(ws.cell(2, first), spec["record_note"])
+    for r, row in enumerate([spec["record_headers"], *marking.record_rows(marked)], start=3):
+        for i, value in enumerate(row):
+            set_text(ws.cell(r, first + i), value)
+    for i in range(len(spec["record_headers"])):
+        ws.column_dimensions[get_column_letter(first + i)].hidden = True
     ws.freeze_panes = ws.cell(4, 1)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"

@@ -222,6 +222,7 @@ class Format:
     guide: dict[str, Any]
     checks: dict[str, Any]
     annotate: dict[str, Any]
+    addin: dict[str, Any]
     statements: tuple[dict[str, Any], ...]
     rules: tuple[Rule, ...]
     format2019: dict[str, Any]
@@ -381,6 +382,7 @@ def parse(data: dict[str, Any]) -> Format:
         guide=data["guide"],
         checks=data["checks"],
         annotate=data["annotate"],
+        addin=data["addin"],
         statements=tuple(data.get("statements", ())),
         rules=rules,
         format2019=data["format2019"],
