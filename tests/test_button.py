@@ -157,3 +157,72 @@ def test_the_list_keeps_agency_text_as_text(saved_every_error, local_appdata):
     (written,) = [a["values"] for a in actions if a["func"] == "setValues"]
     formulas = [v for row in written for v in row if isinstance(v, str) and v.startswith("=")]
     assert formulas and all(v.startswith("=HYPERLINK(") for v in formulas)
+
+
+class _Protection:
+    AllowFormattingCells = False
+    AllowFormattingColumns = AllowFormattingRows = True  # what the template allows
+    AllowInsertingColumns = AllowInsertingRows = AllowInsertingHyperlinks = False
+    AllowDeletingColumns = AllowDeletingRows = AllowSorting = AllowFiltering = AllowUsingPivotTables = False
+
+
+class _ComSheet:
+    """Excel's Worksheet as COM shows protection (JSON books have none, so this is stood in)."""
+
+    def __init__(self, password: bool = False):
+        self.ProtectContents, self.ProtectDrawingObjects, self.ProtectScenarios = True, True, True
+        self.ProtectStructure, self.ProtectWindows = True, False
+        self.Protection, self.password, self.calls = _Protection(), password, []
+
+    def Unprotect(self):  # noqa: N802 (COM's name)
+        if self.password:
+            raise RuntimeError("密码不正确")
+        self.ProtectContents = self.ProtectStructure = False
+        self.calls.append(("Unprotect", {}))
+
+    def Protect(self, **options):  # noqa: N802
+        self.calls.append(("Protect", options))
+
+
+class _Holder:
+    def __init__(self, api):
+        self.api = api
+
+
+def test_protection_is_lifted_for_marking_and_restored_with_the_same_allowances():
+    from xlsx_tools import button
+
+    api = _ComSheet()
+    with button._editable(_Holder(api)) as ok:
+        assert ok and not api.ProtectContents
+    (_, restored) = api.calls[-1]
+    assert restored["Contents"] and restored["DrawingObjects"] and restored["Scenarios"]
+    assert restored["AllowFormattingColumns"] and restored["AllowFormattingRows"]
+    assert not restored["AllowFormattingCells"] and not restored["AllowDeletingRows"]
+
+    book = _ComSheet()
+    with button._structure_editable(_Holder(book)) as ok:
+        assert ok
+    assert book.calls[-1] == ("Protect", {"Structure": True, "Windows": False})
+
+
+def test_a_password_leaves_the_sheet_as_it_is():
+    from xlsx_tools import button
+
+    api = _ComSheet(password=True)
+    with button._editable(_Holder(api)) as ok:
+        assert not ok
+    assert api.calls == []
+    with button._editable(_Holder({"name": "json"})) as ok:  # JSON book: nothing to lift
+        assert ok
+
+
+def test_the_log_falls_back_to_the_temporary_folder(tmp_path, monkeypatch):
+    from xlsx_tools import button
+
+    blocker = tmp_path / "不是文件夹"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("LOCALAPPDATA", str(blocker))
+    monkeypatch.setattr(button.tempfile, "gettempdir", lambda: str(tmp_path / "临时"))
+    path = button.log_failure(ValueError("细节"), None)
+    assert path == tmp_path / "临时" / button.LOG_NAME and "细节" in path.read_text(encoding="utf-8")

@@ -13,7 +13,8 @@ import datetime as dt
 import logging
 import os
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -26,6 +27,9 @@ from .live import MAX_COLS, MAX_ROWS, validate_live
 from .reader import Report
 
 LOG_NAME = "nianbao-addin.log"
+TITLE = "政务公开年报校验"
+#: said when anything unexpected happens, even a declaration that will not load
+CRASHED = "校验时出现意外错误（{error}）。\n详细信息已写入日志文件：\n{log}\n请将该文件发给技术支持人员。"
 
 
 def main() -> None:
@@ -33,13 +37,12 @@ def main() -> None:
     import xlwings as xw
 
     book = None
-    fmt = load()
     try:
         book = xw.Book.caller()
-        check(book, fmt)
+        check(book, load())
     except Exception as exc:  # the button's last resort: a short message, the details in a log
         log = log_failure(exc, book)
-        alert(book, fmt.addin["crashed"].format(error=type(exc).__name__, log=log), fmt, critical=True)
+        alert(book, CRASHED.format(error=type(exc).__name__, log=log), critical=True)
 
 
 def check(book: Any, fmt: Format | None = None, now: dt.datetime | None = None) -> Report:
@@ -54,18 +57,20 @@ def check(book: Any, fmt: Format | None = None, now: dt.datetime | None = None) 
     report = validate_live(book.name, grids, fmt)
     if not report.readable:
         detail = "\n".join(f.message for f in report.findings)
-        alert(book, fmt.addin["not_template"].format(book=book.name, detail=detail), fmt, critical=True)
+        alert(book, fmt.addin["not_template"].format(book=book.name, detail=detail), critical=True)
         return report
     locked: set[str] = set()
     with _screen_off(book.app):
         previous = marking.read_record(values(sheets[list_name]), fmt) if list_name in sheets else []
         _clear(sheets, previous, locked)
         marked = _mark(sheets, marking.marks(report, list(grids)), report, fmt, locked)
-        _write_list(book, sheets.get(list_name), report, marked, fmt, now or dt.datetime.now())
+        listed = _write_list(book, sheets.get(list_name), report, marked, fmt, now or dt.datetime.now())
     message = marking.summary(report, fmt)
     if locked:
         message += "\n" + fmt.addin["unmarked"].format(sheets="、".join(sorted(locked)), sheet=list_name)
-    alert(book, message, fmt, critical=any(f.severity == "error" for f in report.findings))
+    if not listed:
+        message += "\n" + fmt.addin["unlisted"].format(sheet=list_name)
+    alert(book, message, critical=any(f.severity == "error" for f in report.findings))
     return report
 
 
@@ -118,11 +123,14 @@ def _cells(sheets: dict[str, Any], items: list, locked: set[str]) -> Iterator[tu
 
 
 def _write_list(book: Any, sheet: Any, report: Report, marked: list[marking.Marked], fmt: Format,
-                now: dt.datetime) -> None:
-    """Write (or rewrite) the 校验结果 sheet at the end of the workbook."""
+                now: dt.datetime) -> bool:
+    """Write (or rewrite) the 校验结果 sheet at the end of the workbook; False if it cannot be added."""
     spec = fmt.annotate
     if sheet is None:
-        sheet = book.sheets.add(spec["sheet"], after=book.sheets[len(book.sheets) - 1])
+        with _structure_editable(book) as ok:
+            if not ok:
+                return False
+            sheet = book.sheets.add(spec["sheet"], after=book.sheets[len(book.sheets) - 1])
     else:
         sheet.clear()
     title = fmt.addin["list_title"].format(when=now.strftime("%Y-%m-%d %H:%M"))
@@ -141,6 +149,7 @@ def _write_list(book: Any, sheet: Any, report: Report, marked: list[marking.Mark
     sheet.range((1, first), (1, first + len(spec["record_headers"]) - 1)).columns.hidden = True
     if report.findings:
         sheet.activate()
+    return True
 
 
 def _fill_of(cell: Any) -> tuple[bool, str | None]:
@@ -160,25 +169,43 @@ _ALLOWED = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRo
             "AllowSorting", "AllowFiltering", "AllowUsingPivotTables")
 
 
-@contextmanager
-def _editable(sheet: Any) -> Iterator[bool]:
+def _editable(sheet: Any):
     """The template's sheets are protected (no password): lift it while marking, then restore it
     with the same allowances. Yields False when a password stops that. JSON books have none."""
     api = sheet.api
-    if isinstance(api, dict) or not getattr(api, "ProtectContents", False):
-        yield True
-        return
+    protected = not isinstance(api, dict) and bool(getattr(api, "ProtectContents", False))
+    if not protected:
+        return _lifted(None, lambda: None)
     allowed = {name: bool(getattr(api.Protection, name)) for name in _ALLOWED}
     drawing, scenarios = bool(api.ProtectDrawingObjects), bool(api.ProtectScenarios)
+    return _lifted(api, lambda: api.Protect(DrawingObjects=drawing, Contents=True, Scenarios=scenarios, **allowed))
+
+
+def _structure_editable(book: Any):
+    """The template locks the workbook's structure (no password): lift it to add 校验结果."""
+    api = book.api
+    protected = not isinstance(api, dict) and bool(getattr(api, "ProtectStructure", False))
+    if not protected:
+        return _lifted(None, lambda: None)
+    windows = bool(api.ProtectWindows)
+    return _lifted(api, lambda: api.Protect(Structure=True, Windows=windows))
+
+
+@contextmanager
+def _lifted(api: Any, restore: Callable[[], Any]) -> Iterator[bool]:
+    """Unprotect ``api`` (None: nothing to lift) for the block, then ``restore`` the protection."""
+    if api is None:
+        yield True
+        return
     try:
         api.Unprotect()
-    except Exception:  # a password set by staff: leave the sheet as it is
+    except Exception:  # a password set by staff: leave it as it is
         yield False
         return
     try:
         yield True
     finally:
-        api.Protect(DrawingObjects=drawing, Contents=True, Scenarios=scenarios, **allowed)
+        restore()
 
 
 @contextmanager
@@ -190,12 +217,12 @@ def _screen_off(app: Any) -> Iterator[None]:
         app.screen_updating = True
 
 
-def alert(book: Any, message: str, fmt: Format, critical: bool = False) -> None:
+def alert(book: Any, message: str, critical: bool = False) -> None:
     """Show ``message`` in Excel; without a workbook (run outside Excel), print it."""
     if book is None:
         print(message, file=sys.stderr)
         return
-    book.app.alert(message, title=fmt.addin["title"], mode="critical" if critical else "info")
+    book.app.alert(message, title=TITLE, mode="critical" if critical else "info")
 
 
 def log_path() -> Path:
@@ -205,17 +232,22 @@ def log_path() -> Path:
 
 
 def log_failure(exc: BaseException, book: Any) -> Path:
-    """Append the failure with its traceback to the log (kept under 1 MB); return the log's path."""
-    path = log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    logger = logging.getLogger("nianbao.addin")
-    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=1, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger.addHandler(handler)
-    try:
-        name = getattr(book, "name", "（未取得工作簿）")
-        logger.error("校验失败：%s；Python %s；%s", name, sys.version.split()[0], sys.executable, exc_info=exc)
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-    return path
+    """Append the failure with its traceback to the log (kept under 1 MB); return the log's path.
+    Where the usual folder cannot be written, the log goes to the temporary folder."""
+    for path in (log_path(), Path(tempfile.gettempdir()) / LOG_NAME):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=1, encoding="utf-8")
+        except OSError:
+            continue
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger = logging.getLogger("nianbao.addin")
+        logger.addHandler(handler)
+        try:
+            name = getattr(book, "name", "（未取得工作簿）")
+            logger.error("校验失败：%s；Python %s；%s", name, sys.version.split()[0], sys.executable, exc_info=exc)
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+        return path
+    raise exc
