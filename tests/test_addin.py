@@ -171,3 +171,20 @@ def test_cli_build_install_uninstall(tmp_path):
     assert (folder / SPEC["file"]).is_file()
     assert runner.invoke(main, ["addin", "uninstall", "--dir", str(folder)]).exit_code == 0
     assert not (folder / SPEC["file"]).exists()
+
+
+def test_install_while_excel_holds_the_add_in_leaves_nothing_behind(tmp_path, monkeypatch):
+    from xlsx_tools import output
+
+    folder = tmp_path / "XLSTART"
+    addin.install(folder, addin.Settings(interpreter_win=WIN_PYTHON))
+    before = (folder / SPEC["file"]).read_bytes()
+
+    def held(src, dst):  # what Windows says while Excel has the file open
+        raise PermissionError(13, "另一个程序正在使用此文件")
+
+    monkeypatch.setattr(output.os, "replace", held)
+    with pytest.raises(addin.AddinError, match="关闭 Excel"):
+        addin.install(folder, addin.Settings(interpreter_win=r"D:\新\python.exe"))
+    assert [p.name for p in folder.iterdir()] == [SPEC["file"]]  # no second add-in for Excel to load
+    assert (folder / SPEC["file"]).read_bytes() == before

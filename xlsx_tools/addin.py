@@ -250,7 +250,15 @@ def install(folder: Path | None = None, settings: Settings | None = None, platfo
     except OSError as exc:
         raise AddinError(f"无法创建文件夹 {folder}：{exc.strerror}") from exc
     settings = settings or current_settings(env=env, platform=platform)
-    path = build(folder, settings, fmt)
+    try:
+        path = build(folder, settings, fmt)
+    except OutputError as exc:
+        # Excel holds the old add-in open. The new one must not wait beside it: Excel would load
+        # every workbook in XLSTART, this one too
+        target = Path(fmt.addin["file"])
+        for left in folder.glob(f".{target.stem}.*.tmp{target.suffix}"):
+            left.unlink(missing_ok=True)
+        raise AddinError(f"无法替换 {folder / target}：Excel 可能正在运行，请关闭 Excel 后重试") from exc
     python = settings.interpreter_win or settings.interpreter_mac
     return Outcome(path, [f"已安装加载项：{path}", f"“{fmt.addin['button']}”按钮将使用的 Python：{python}",
                           f"重新启动 Excel 后，功能区会出现“{fmt.addin['tab']}”选项卡。"])
