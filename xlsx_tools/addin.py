@@ -67,11 +67,6 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
 
 
-def module_name(fmt: Format | None = None) -> str:
-    """The module the add-in's callback imports: its file name without the extension."""
-    return Path((fmt or load()).addin["file"]).stem
-
-
 def source() -> Path:
     """xlwings' own ribbon add-in, from the xlwings that is installed."""
     try:
@@ -108,8 +103,8 @@ def build_bytes(settings: Settings | None = None, fmt: Format | None = None) -> 
     """The add-in as bytes: xlwings' ribbon add-in with our ribbon and, if given, settings."""
     fmt = fmt or load()
     with zipfile.ZipFile(source()) as src:
-        parts = {info.filename: src.read(info) for info in src.infolist()}
         infos = src.infolist()
+        parts = {info.filename: src.read(info) for info in infos}
     theirs = callbacks(parts[RIBBON_PART])
     if len(set(theirs)) != 1:
         raise AddinError(f"xlwings 加载项的功能区回调无法识别：{theirs}")
@@ -290,7 +285,7 @@ def _elsewhere(platform: str, fmt: Format) -> list[str]:
         return [
             "macOS 上请手工安装（xlwings 需要先允许 Excel 调用 Python）：",
             "  1. 运行 xlwings runpython install",
-            f"  2. 运行 nianbao addin build --record-python -o ~/Library/Group\\ Containers/UBF8T346G9.Office/"
+            f"  2. 运行 nianbao addin build --python -o ~/Library/Group\\ Containers/UBF8T346G9.Office/"
             f"User\\ Content/Startup/Excel （生成 {name} 并记录当前 Python）",
             "  3. 重新启动 Excel；首次点“校验”时按提示允许访问。",
         ]
