@@ -15,7 +15,6 @@ from openpyxl import Workbook
 
 from xlsx_tools import template
 from xlsx_tools.declaration import load
-from xlsx_tools.layout import workbook_layout
 from xlsx_tools.uscc import complete
 
 CODE = complete("11410300MB0000001")  # a well-formed 统一社会信用代码 for the examples
@@ -75,15 +74,7 @@ def correct_values() -> dict[str, Any]:
 
 def fill(wb: Workbook, values: dict[str, Any]) -> Workbook:
     """Write values at their declared cells (a value of ``None`` blanks the cell)."""
-    layout = workbook_layout()
-    for key, value in values.items():
-        sheet, span = layout.locate(key)
-        cell = wb[sheet].cell(span.row, span.col)
-        if isinstance(value, str):
-            template.set_text(cell, value)
-        else:
-            cell.value = value
-    return wb
+    return template.fill(wb, values)
 
 
 def write_filled(path: Path, values: dict[str, Any]) -> Path:

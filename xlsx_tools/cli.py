@@ -221,6 +221,50 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
     sys.exit(1 if result.has_errors else 0)
 
 
+@main.command("import")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="一个报告时可以是 .xlsx 文件；多个报告时是文件夹（每个报告一个同名 .xlsx）。")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help=f"单位名录（.xlsx），按单位名称填写{_roster_columns()}。")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="输出格式：text 供人阅读，json 供程序处理。")
+@click.option("--max-mb", type=float, default=None,
+              help=f"单个报告文件的大小上限（MB，默认 {load().importer['max_mb']}）。")
+def import_(reports, output, roster, output_format, max_mb) -> None:
+    """把已发布的年报（文本 .txt、Word .docx、网页 .html）导入为填好的年报工作簿。
+
+    \b
+    从标题读出单位名称和年度，把表二、表三、表四的每个数值和各部分文字填入模板；
+    每个数值都在工作簿的“导入记录”表中注明原文位置，无法对应的内容逐条列出。
+    导入的工作簿随即经过与 nianbao validate 相同的校验（原文的总计错误、正文与表格不符等都会报告）。
+    REPORTS 可以是文件或文件夹（递归查找）。原文件不会被改动。
+    退出码：0 无错误，1 有错误（导入或校验），2 用法错误。
+
+    \b
+    示例：
+      nianbao import 科技局2024年报.txt -o 科技局2024.xlsx
+      nianbao import 往年年报/ -o 往年工作簿/ --roster 名录.xlsx
+    """
+    from . import render
+    from .imports import ImportUsage, import_paths
+    from .merge import MergeError
+
+    try:
+        outcomes = import_paths(reports, output, _merge_roster(roster), max_mb)
+    except (ImportUsage, MergeError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    results = [o.as_report() for o in outcomes]
+    if output_format == "json":
+        click.echo(render.as_json(results))
+    else:
+        for line, colour in render.text_lines(results):
+            click.secho(line, fg=colour)
+    sys.exit(render.exit_code(results))
+
+
 def _merge_roster(path: Path | None):
     if path is None:
         return None

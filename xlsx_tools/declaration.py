@@ -223,6 +223,7 @@ class Format:
     checks: dict[str, Any]
     annotate: dict[str, Any]
     addin: dict[str, Any]
+    importer: dict[str, Any]
     statements: tuple[dict[str, Any], ...]
     rules: tuple[Rule, ...]
     format2019: dict[str, Any]
@@ -383,6 +384,7 @@ def parse(data: dict[str, Any]) -> Format:
         checks=data["checks"],
         annotate=data["annotate"],
         addin=data["addin"],
+        importer=data["importer"],
         statements=tuple(data.get("statements", ())),
         rules=rules,
         format2019=data["format2019"],
@@ -420,7 +422,8 @@ def _check_consistency(fmt: Format) -> None:
     for r in fmt.rules:
         if r.severity not in fmt.severities:
             raise ValueError(f"rule {r.code} has unknown severity {r.severity}")
-    sheets = [fmt.guide["sheet"], fmt.identity_sheet["sheet"], fmt.checks["sheet"], fmt.annotate["sheet"]]
+    sheets = [fmt.guide["sheet"], fmt.identity_sheet["sheet"], fmt.checks["sheet"], fmt.annotate["sheet"],
+              fmt.importer["sheet"]]
     sheets += [fmt.summary[part]["sheet"] for part in ("detail", "files", "findings", "missing")]
     sheets += [s.sheet for s in fmt.sections if s.sheet] + [t.sheet for t in fmt.tables]
     if len(set(sheets)) != len(sheets):

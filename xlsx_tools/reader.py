@@ -113,8 +113,9 @@ class _Reader:
         if not tables & present:
             raise Refused(registered("F-NOT-TEMPLATE", file=self.report.file,
                                      found="、".join(package.sheets) or "无"))
-        # the list that `validate --annotate` and the add-in's 校验 button write is ours, not extra
-        expected = {s.name for s in self.layout.sheets} | {fmt.annotate["sheet"]}
+        # the list that `validate --annotate` and the add-in's 校验 button write is ours, not extra,
+        # and so is the record `nianbao import` adds
+        expected = {s.name for s in self.layout.sheets} | {fmt.annotate["sheet"], fmt.importer["sheet"]}
         self._version()
         for sheet in self.layout.sheets:
             if sheet.kind in ("guide", "checks"):

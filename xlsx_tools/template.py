@@ -45,6 +45,22 @@ def set_text(cell, value: str) -> None:
     cell.data_type = "s"
 
 
+def fill(wb: Workbook, values: Mapping[str, Any], fmt: Format | None = None, summary: bool = False) -> Workbook:
+    """Write values at their declared cells by field key (``None`` blanks the cell; text is text).
+
+    A value written into a total cell replaces the template's formula with that number.
+    """
+    layout = workbook_layout(fmt or load(), summary)
+    for key, value in values.items():
+        sheet, span = layout.locate(key)
+        cell = wb[sheet].cell(span.row, span.col)
+        if isinstance(value, str):
+            set_text(cell, value)
+        else:
+            cell.value = value
+    return wb
+
+
 def build(prefill: Mapping[str, Any] | None = None, fmt: Format | None = None, summary: bool = False) -> Workbook:
     """The template as an openpyxl workbook.
 
