@@ -20,7 +20,7 @@ from xlsx_tools.layout import workbook_layout  # noqa: E402
 from xlsx_tools.uscc import complete  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "samples" / "原文"  # the five published reports of shared/seeds
 OTHER = complete("12410300MB1234567")
 
 

@@ -16,7 +16,7 @@ from xlsx_tools.marking import cells_of
 from xlsx_tools.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "samples" / "报表").glob("*.xlsx"))
+SAMPLES = sorted((ROOT / "samples" / "报表").rglob("*.xlsx"))
 LIST = load().annotate["sheet"]
 
 

@@ -12,7 +12,7 @@ from xlsx_tools.live import LivePackage, raw_cell, validate_live
 from xlsx_tools.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "samples" / "报表").glob("*.xlsx"))
+SAMPLES = sorted((ROOT / "samples" / "报表").rglob("*.xlsx"))
 
 
 def grids(path: Path) -> dict:

@@ -482,14 +482,15 @@ def test_previous_must_be_last_years_summary(tmp_path):
 
 
 def test_the_bundled_samples_merge_clean(tmp_path):
-    """The README's main job: the samples merge with no error, and the roster's silent agency shows."""
+    """The README's main job: the 2024 samples merge with no error; the roster's agency that only has a
+    2023 report shows as not submitted."""
     samples = Path(__file__).resolve().parent.parent / "samples"
     before = fingerprint(samples)
     out = tmp_path / "汇总.xlsx"
-    run = nianbao("merge", samples / "报表", "-o", out, "--roster", samples / "名录.xlsx")
+    run = nianbao("merge", samples / "报表" / "2024", "-o", out, "--roster", samples / "名录.xlsx")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "纳入 5 个（5 个单位），退回 0 个" in run.stdout and "名录中未报送 1 个单位" in run.stdout
+    assert "纳入 4 个（4 个单位），退回 0 个" in run.stdout and "名录中未报送 1 个单位" in run.stdout
     missing = rows_of(out, FMT.summary["missing"]["sheet"], 3)
-    assert [r[2] for r in missing] == [agency(6)["id.name"]]
+    assert [r[2] for r in missing] == ["洛龙区定鼎门街道办事处"]
     assert nianbao("validate", samples / "报表").returncode == 0
     assert fingerprint(samples) == before

@@ -316,11 +316,7 @@ class _Matcher:
             self.add("IMP-PARTIAL-LABEL", line, found=labels[-1], row=row.item.label)
         if row is None:
             self._flush_fragments()
-            glued = _TRAILING_NUMBER.match(key_of(labels[-1]))
-            if glued and self._match(glued["label"]) is not None:
-                self.add("IMP-GLUED", line, text=line.text)
-            else:
-                self.add("IMP-UNPLACED", line, text=line.text)
+            self.add("IMP-GLUED" if self._glued(labels[-1]) else "IMP-UNPLACED", line, text=line.text)
             return None
         self._flush_fragments()
         self._place(row, values, line, note)
@@ -346,12 +342,21 @@ class _Matcher:
             elif self.table is not None and len(self.table.blocks) == 1 and len(keys) > 1:
                 self.seen_total.setdefault(self.table.key, False)
             return
+        if keys and self._glued(keys[-1]):
+            self._flush_fragments()
+            self.add("IMP-GLUED", line, text=line.text)
+            return
         self.fragments.append(line)
         joined = "".join(key_of(f.text) for f in self.fragments)
         if joined in idx.groups or joined in idx.headers or joined in idx.captions:
             self.fragments.clear()  # a label split one character per line (PDF vertical text)
         elif len(joined) > MAX_FRAGMENT:
             self._flush_fragments()
+
+    def _glued(self, label: str) -> bool:
+        """A row label with its numbers run into it (a web page flattened without cell separators)."""
+        m = _TRAILING_NUMBER.match(key_of(label))
+        return bool(m) and self._match(m["label"]) is not None
 
     def _flush_fragments(self) -> None:
         for line in self.fragments:
@@ -544,8 +549,8 @@ class _Matcher:
                 runs.append([entry])
         for run in runs:
             first, last = run[0], run[-1]
-            where = first[0].where if len(run) == 1 else f"{first[0].where}–{last[0].where}"
-            row = first[1] if len(run) == 1 else f"{first[1]}”至“{last[1]}（{len(run)} 行）"
+            where = first[0].where if len(run) == 1 else f"{first[0].where}–{last[0].where}（{len(run)} 行）"
+            row = first[1] if len(run) == 1 else f"{first[1]}”至“{last[1]}"
             self.add("IMP-SHORT-ROW", where=where, row=row, found=first[2], expected=first[3], missing=first[4])
 
     def _totals(self) -> None:

@@ -147,7 +147,8 @@ def _labels(fmt: Format, key: str) -> str:
         return f"{fmt.table(f.table).name} {f.row.label} / {f.column.label}"
     if isinstance(f, IdentityField):
         return f.label
-    return f"{fmt.section(f.section).title} {f.label}"
+    section = fmt.section(f.section)
+    return section.title if len(section.parts) == 1 else f"{section.title} {f.label}"
 
 
 def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:

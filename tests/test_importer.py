@@ -1,0 +1,201 @@
+"""The importer against the artefacts of FORMAT.md (c): each is made from a real seed by a small
+edit, and must import to the seed's own values (or be a finding, never a misplaced value)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+from xlsx_tools.declaration import load
+from xlsx_tools.importer import import_document
+from xlsx_tools.imports import import_one, import_paths
+from xlsx_tools.published import Document, decode, text_lines
+from xlsx_tools.roster import Agency, Roster
+
+FMT = load()
+SEED = (SEEDS / "洛龙区科技园街道办事处2024年政府信息公开工作年度报告.txt").read_text(encoding="utf-8")
+QUIET = (SEEDS / "卫东区东工人镇街道办事处2024年政府信息公开工作年度报告.txt").read_text(encoding="utf-8")
+NOW = dt.datetime(2026, 11, 22)
+
+
+def run(text: str, roster: Roster | None = None):
+    return import_document(Document("年报.txt", "文本", text_lines(text)), FMT, roster)
+
+
+def numbers(result) -> dict:
+    return {k: v for k, v in result.values.items() if k.startswith("t")}
+
+
+def codes(result) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+def edit(text: str, old: str, new: str, count: int = 1) -> str:
+    assert text.count(old) >= 1, old
+    return text.replace(old, new, count)
+
+
+BASE = run(SEED)
+
+
+def test_the_seed_itself_is_quiet():
+    """A clean report raises nothing but the two notes every such report gets."""
+    assert sorted(set(codes(run(QUIET)))) == ["IMP-INTRO", "IMP-KIND"]
+    assert numbers(BASE)["t3.granted.natural"] == 17 and numbers(BASE)["t2.penalty.decisions"] == 3
+
+
+@pytest.mark.parametrize("old,new", [
+    ("\t商业企业\t科研机构\t社会公益组织\t法律服务机构", "\t商业 企业\t科研机构\t社会公益 组织\t法律服务 机构"),
+    ("3. 危及“三安全一稳定”", '3.危及"三安全一稳定"'),
+    ("(二) 部分公开 (区分处理的, 只计这一情形, 不计其他情形)",
+     "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
+    ("1. 申请人无正当理由", "1、申请人无正当理由"),
+    ("三、本年度办理结果\t(一) 予以公开", "三、本年度办 理结果\t（一）予以公开"),
+    ("行政处罚\t3", "行政处罚\t３"),  # a full-width digit
+])
+def test_punctuation_and_spaces_inside_labels(old, new):
+    result = run(edit(SEED, old, new))
+    assert numbers(result) == numbers(BASE)
+    assert not set(codes(result)) - {"IMP-INTRO", "IMP-KIND"}
+
+
+def test_a_wrapped_label_with_its_numbers_on_the_second_line():
+    result = run(edit(SEED, "\t\t2. 其他法律行政法规禁止公开\t", "\t\t2. 其他法律行政法规禁止公\n开\t"))
+    assert numbers(result) == numbers(BASE)
+    assert not set(codes(result)) - {"IMP-INTRO", "IMP-KIND"}
+    assert any(p.key == "t3.denied_law.natural" and "标签跨行" in p.note for p in result.placed)
+
+
+def test_a_wrapped_label_with_its_numbers_on_the_first_line():
+    line = next(ln for ln in SEED.splitlines() if "其他法律行政法规禁止公开" in ln)
+    wrapped = line.replace("禁止公开", "禁止公") + "\n开"
+    result = run(edit(SEED, line, wrapped))
+    assert numbers(result) == numbers(BASE)
+    assert "IMP-PARTIAL-LABEL" in codes(result) and "IMP-UNKNOWN-LINE" not in codes(result)
+
+
+def test_page_break_repeats_of_the_header_and_a_row():
+    lines = SEED.splitlines()
+    header = [ln for ln in lines if ln.startswith("(本列数据") or ln.startswith("\t\t自然人") or "\t商业企业" in ln]
+    at = next(i for i, ln in enumerate(lines) if "8. 属于行政查询事项" in ln)
+    repeated = lines[:at + 1] + ["三、本年度办理结果"] + header + [lines[at]] + lines[at + 1:]
+    result = run("\n".join(repeated))
+    assert numbers(result) == numbers(BASE)
+    assert set(codes(result)) - {"IMP-INTRO", "IMP-KIND"} == {"IMP-DUPLICATE"}
+
+
+def test_pdf_vertical_text_one_character_per_line():
+    vertical = "\n".join("三、 本 年 度 办 理 结 果".split())
+    result = run(edit(SEED, "三、本年度办理结果\t", vertical + "\n\t"))
+    assert numbers(result) == numbers(BASE)
+    assert not set(codes(result)) - {"IMP-INTRO", "IMP-KIND"}
+
+
+def test_a_label_glued_to_its_numbers_is_not_split():
+    result = run(edit(SEED, "行政规范性文件\t0\t0\t0", "行政规范性文件000"))
+    assert "IMP-GLUED" in codes(result) and "IMP-MISSING-ROW" in codes(result)
+    assert not any(k.startswith("t2.normative_docs.") for k in result.values)
+    assert {k: v for k, v in numbers(result).items()} == {
+        k: v for k, v in numbers(BASE).items() if not k.startswith("t2.normative_docs.")}
+
+
+def test_unknown_numbers_are_a_finding_not_a_value():
+    result = run(edit(SEED, "四、结转下年度继续办理", "九、其他情况\t\t1\t0\t0\t0\t0\t0\t1\n四、结转下年度继续办理"))
+    assert "IMP-UNPLACED" in codes(result) and numbers(result) == numbers(BASE)
+
+
+def test_a_row_given_twice_with_other_numbers_keeps_the_first_and_says_so():
+    result = run(edit(SEED, "行政强制\t0", "行政处罚\t5\t\t\n行政强制\t0"))
+    assert "IMP-CONFLICT" in codes(result) and result.values["t2.penalty.decisions"] == 3
+
+
+def test_a_row_with_more_numbers_than_columns_is_not_placed():
+    result = run(edit(SEED, "规章\t0\t0\t0", "规章\t0\t0\t0\t7"))
+    assert "IMP-LONG-ROW" in codes(result) and not any(k.startswith("t2.regulations.") for k in result.values)
+
+
+def test_a_blank_total_cell_keeps_the_template_formula():
+    line = next(ln for ln in SEED.splitlines() if "1. 属于国家秘密" in ln)
+    result = run(edit(SEED, line, line.rsplit("\t", 1)[0]))
+    short = [f for f in result.findings if f.code == "IMP-SHORT-ROW"]
+    assert len(short) == 1 and "总计" in short[0].message
+    assert "t3.denied_secret.total" not in result.values and result.values["t3.denied_secret.natural"] == 0
+
+
+def test_title_variants_and_renamed_headings():
+    text = edit(SEED, "四、政府信息公开行政复议、行政诉讼情况", "四、政府信息公开行政复议和行政诉讼情况")
+    text = edit(text, "五、存在的主要问题及改进情况", "5、存在的主要问题和改进情况")
+    result = run(text)
+    assert codes(result).count("S1") == 2
+    assert numbers(result) == numbers(BASE)
+    assert result.values["s5.text"] == BASE.values["s5.text"]
+
+
+def test_a_missing_section_and_a_missing_title():
+    title = SEED.splitlines()[2]
+    text = SEED.split("六、其他需要报告的事项")[0].replace(title, "")
+    result = run(text)
+    assert "S1" in codes(result) and "IMP-TITLE" in codes(result)
+    assert "s6.text" not in result.values and "id.name" not in result.values
+    assert numbers(result) == numbers(BASE)
+
+
+def test_a_title_split_over_two_lines():
+    result = run(edit(SEED, "洛龙区科技园街道办事处 2024 年", "洛龙区科技园街道办事处\n2024 年"))
+    assert (result.values["id.name"], result.values["id.year"]) == ("洛龙区科技园街道办事处", 2024)
+    assert "IMP-OUTSIDE" not in codes(result)
+
+
+@pytest.mark.parametrize("old,new", [
+    ("信息内容\t本年制发件数\t本年废止件数\t现行有效件数", "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量"),
+    ("(六) 其他处理\t1. 申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t",
+     "(六) 其他处理\t"),
+])
+def test_the_2019_format_is_recognised_and_refused(tmp_path, old, new):
+    source = tmp_path / "2019.txt"
+    source.write_text(edit(SEED, old, new), encoding="utf-8")
+    outcome = import_one(source, tmp_path / "2019.xlsx", now=NOW)
+    assert outcome.target is None and not (tmp_path / "2019.xlsx").exists()
+    assert [f.code for f in outcome.findings if f.severity == "error"] == ["S5"]
+
+
+def test_gb18030_text_and_the_roster():
+    data = SEED.encode("gb18030")
+    text, encoding = decode(data)
+    assert encoding == "gb18030"
+    roster = Roster("名录.xlsx", agencies=[Agency(7, {"name": "洛龙区科技园街道办事处", "code": "X", "kind": "部门",
+                                                    "region": "某区"})])
+    result = run(text, roster)
+    assert numbers(result) == numbers(BASE)
+    assert (result.values["id.code"], result.values["id.kind"], result.values["id.region"]) == ("X", "部门", "某区")
+    assert "IMP-KIND" not in codes(result)
+    other = run(text, Roster("名录.xlsx", agencies=[Agency(2, {"name": "别的单位"})]))
+    assert "IMP-ROSTER" in codes(other) and "id.code" not in other.values
+
+
+def test_a_published_total_that_disagrees_is_kept_and_reported(tmp_path):
+    """(七）总计 typed as 15 while its rows sum to 17: the workbook holds 15 and the validator says R2;
+    the narrative's 20 against the table's 17 is reported as T1."""
+    text = edit(SEED, "(七) 总计\t17\t0\t0\t0\t0\t0\t17", "(七) 总计\t15\t0\t0\t0\t0\t0\t15")
+    text = edit(text, "共收到 17 起", "共收到 20 起")
+    source = tmp_path / "年报.txt"
+    source.write_text(text, encoding="utf-8")
+    (outcome,) = import_paths([source], tmp_path / "out", now=NOW)
+    assert outcome.imported.values["t3.results_total.natural"] == 15
+    found = {(f.code, f.sheet) for f in outcome.report.findings}
+    assert {("R2", "表三"), ("R1", "表三"), ("T1", "一、总体情况")} <= found
+    record = next(p for p in outcome.imported.placed if p.key == "t3.results_total.natural")
+    assert record.written and record.note == FMT.importer["published_total"]
+    agreeing = next(p for p in outcome.imported.placed if p.key == "t3.new.total")
+    assert not agreeing.written and agreeing.note == FMT.importer["agrees"]
+
+
+def test_an_oversized_source_is_refused_by_the_limit(tmp_path):
+    source = tmp_path / "大.txt"
+    source.write_bytes(SEED.encode() * 40)
+    outcome = import_one(source, tmp_path / "大.xlsx", max_mb=0.01)
+    assert [f.code for f in outcome.findings] == ["IMP-UNREADABLE"] and "--max-mb" in outcome.findings[0].message
+    assert not Path(tmp_path / "大.xlsx").exists()
