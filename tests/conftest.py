@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -22,6 +23,10 @@ from xlsx_tools.uscc import complete  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "samples" / "原文"  # the five published reports of shared/seeds
 OTHER = complete("12410300MB1234567")
+#: what a published report does not carry (so its imported sample lacks it): typed in, the sample is clean
+CONTACT = {"id.filler": "张三", "id.phone": "0379-12345678", "id.filled_on": dt.datetime(2025, 1, 20)}
+#: the sample with no finding but the missing contact details
+CLEAN_SAMPLE = ROOT / "samples" / "报表" / "2024" / "卫东区东工人镇街道办事处2024年政府信息公开工作年度报告.xlsx"
 
 
 @pytest.fixture(scope="session")
