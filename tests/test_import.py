@@ -316,3 +316,27 @@ def test_one_bad_source_costs_only_itself(tmp_path):
                        ("扫描件.pdf", "IMP-UNREADABLE"), ("不是年报.html", "IMP-NO-TABLES")):
         block = run.stdout.split(name, 1)[1].split("\n", 2)[1]
         assert f"[{code}]" in block, (name, block)
+
+
+def test_imported_workbooks_in_a_spreadsheet_client(tmp_path, libreoffice):
+    """LibreOffice opens imported workbooks as a user would: the published total that disagrees fails
+    R1/R2 on the 校验 sheet; the missing 总计 column is computed by the template's formulas."""
+    from test_live_checks import _statuses
+
+    text = (SEEDS / SEED_DATA[0].file).read_text(encoding="utf-8")
+    changed = tmp_path / "改.txt"
+    changed.write_text(text.replace("(七) 总计\t17\t0\t0\t0\t0\t0\t17", "(七) 总计\t15\t0\t0\t0\t0\t0\t15"),
+                       encoding="utf-8")
+    a = import_one(changed, tmp_path / "a.xlsx", now=NOW)
+    b = import_one(SEEDS / SEED_DATA[3].file, tmp_path / "b.xlsx", now=NOW)
+    saved = {p.stem: p for p in libreoffice.convert([a.target, b.target], tmp_path / "lo")}
+    fail = FMT.marks["fail"]
+    failing = {name: {i for i, v in _statuses(p).items() if v == fail} for name, p in saved.items()}
+    assert {"R1:natural", "R2:natural"} <= failing["a"]
+    assert not {i for i in failing["b"] if i.startswith(("R", "S6"))} and "S7:t3" in failing["b"]
+    wb = load_workbook(saved["b"], data_only=True)
+    layout = workbook_layout()
+    for row in ("new", "denied_secret", "results_total"):
+        sheet, span = layout.locate(f"t3.{row}.total")
+        assert wb[sheet].cell(span.row, span.col).value == 0
+    assert wb.sheetnames[-1] == FMT.importer["sheet"]
