@@ -199,3 +199,17 @@ def test_an_oversized_source_is_refused_by_the_limit(tmp_path):
     outcome = import_one(source, tmp_path / "大.xlsx", max_mb=0.01)
     assert [f.code for f in outcome.findings] == ["IMP-UNREADABLE"] and "--max-mb" in outcome.findings[0].message
     assert not Path(tmp_path / "大.xlsx").exists()
+
+
+def test_a_repeated_section_heading_is_not_an_unknown_line():
+    result = run(edit(SEED, "四、结转下年度继续办理", "三、收到和处理政府信息公开申请情况\n四、结转下年度继续办理"))
+    assert numbers(result) == numbers(BASE) and "IMP-UNKNOWN-LINE" not in codes(result)
+
+
+def test_a_gbk_web_page_without_a_charset():
+    from xlsx_tools.published import html_lines
+
+    page = ("<html><body><p>二、主动公开政府信息情况</p>"
+            "<table><tr><td>行政处罚</td><td>3</td></tr></table></body></html>")
+    lines = html_lines(page.encode("gb18030"))
+    assert [ln.cells for ln in lines] == [("二、主动公开政府信息情况",), ("行政处罚", "3")]

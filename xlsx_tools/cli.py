@@ -38,12 +38,15 @@ def _echo_findings(findings: list[Finding]) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="nianbao")
 def main() -> None:
-    """政府信息公开工作年度报告工具：生成模板、校验报表、汇总报表。
+    """政府信息公开工作年度报告工具：生成模板、校验报表、汇总报表、导入已发布的年报。
 
     \b
     示例：
       nianbao template -o 年报模板.xlsx --year 2025
       nianbao template --roster 名录.xlsx --outdir 各单位模板 --year 2025
+      nianbao validate 收到的报表/
+      nianbao merge 收到的报表/ -o 汇总.xlsx --roster 名录.xlsx
+      nianbao import 往年年报/ -o 往年工作簿/ --roster 名录.xlsx
     """
 
 

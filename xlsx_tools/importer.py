@@ -226,13 +226,15 @@ class _Matcher:
         if k in self.index.rows or k in self.index.groups:
             return None
         later = self.fmt.sections
-        if self.section is not None:
-            later = later[later.index(self.section) + 1:]
+        if self.section is not None:  # a page-break repeat of the current heading, or a later one
+            later = later[later.index(self.section):]
         for s in later:
             official = key_of(s.title)
             if k == official:
-                self.headings[s.key] = line
+                self.headings.setdefault(s.key, line)
                 return s
+            if s is self.section:
+                continue
             number = _ARABIC_HEADING.match(k)
             if k in {key_of(v) for v in s.variants} or self._renamed(k, s, official, number):
                 self.headings[s.key] = line
@@ -303,7 +305,7 @@ class _Matcher:
             return None
         if not labels:
             return self._unlabelled(line, values)
-        row = next((r for r in (self._match(t) for t in reversed(labels)) if r is not None), None)
+        row = self._match(labels[-1])  # the last label is the row's own (group labels stand before it)
         note = ""
         if row is None and self.fragments:
             joined = "".join(f.text for f in self.fragments) + labels[-1]

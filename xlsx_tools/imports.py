@@ -119,7 +119,7 @@ def import_one(source: Path, target: Path, roster: Roster | None = None, max_mb:
     except Unreadable as exc:
         outcome.findings.append(registered("IMP-UNREADABLE", file=source.name, detail=str(exc)))
         return outcome
-    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError) as exc:
+    except Exception as exc:  # a source that breaks the importer costs that source only, never the batch
         outcome.findings.append(registered("IMP-CRASH", file=source.name, detail=f"{type(exc).__name__}: {exc}"[:200]))
         return outcome
     outcome.findings += imported.findings

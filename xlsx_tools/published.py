@@ -18,6 +18,7 @@ from pathlib import Path
 MB = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_CHARSET = re.compile(rb"<meta[^>]+charset\s*=", re.IGNORECASE)
 
 
 class Unreadable(Exception):
@@ -149,8 +150,10 @@ def html_lines(data: bytes) -> list[Line]:
     import lxml.html
 
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)
+    # a page that names its charset is decoded by the parser; one that does not is UTF-8 or GBK
+    source: bytes | str = data if _CHARSET.search(data[:4096]) else decode(data)[0]
     try:
-        root = lxml.html.document_fromstring(data, parser=parser)
+        root = lxml.html.document_fromstring(source, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise Unreadable(f"无法解析网页：{exc}") from exc
     out: list[Line] = []
