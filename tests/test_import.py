@@ -299,6 +299,9 @@ def test_cli_refuses_several_reports_into_one_file(tmp_path):
     run = nianbao("import", SEEDS, "-o", tmp_path / "x.xlsx")
     assert run.returncode == 2 and "文件夹" in run.stderr
     assert not (tmp_path / "x.xlsx").exists()
+    (tmp_path / "空文件夹").mkdir()
+    run = nianbao("import", tmp_path / "空文件夹", "-o", tmp_path / "out")
+    assert run.returncode == 2 and "没有找到" in run.stderr
 
 
 def test_one_bad_source_costs_only_itself(tmp_path):

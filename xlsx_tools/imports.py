@@ -94,6 +94,8 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
     """Import every source into a workbook under ``output`` and validate what was written."""
     fmt = fmt or load()
     files = sources(inputs, fmt)
+    if not files:
+        raise ImportUsage(f"没有找到可导入的年报（{'、'.join(fmt.importer['suffixes'])}）。")
     plan = targets(files, Path(output))
     if Path(output).suffix.lower() != ".xlsx":
         try:
