@@ -174,7 +174,6 @@ class _Matcher:
         self.out = Imported(doc.name, doc.kind)
         self.section: Section | None = None
         self.table: Table | None = None
-        self.block: Block | None = None
         self.seen_total: dict[str, bool] = {}  # table key → the header named 总计 (absent: no header seen)
         self.rows_seen: dict[str, Line] = {}  # "t3.granted" → the line it came from
         self.fragments: list[Line] = []
@@ -195,7 +194,7 @@ class _Matcher:
             section = self._heading(line)
             if section is not None:
                 self._flush_fragments()
-                self.section, self.table, self.block = section, None, None
+                self.section, self.table = section, None
                 if section.table:
                     self.table = self.fmt.table(section.table)
                 continue
@@ -336,7 +335,7 @@ class _Matcher:
             self._flush_fragments()
             for k in keys:
                 if k in idx.captions:
-                    self.table, self.block = idx.captions[k]
+                    self.table = idx.captions[k][0]
                 elif idx.headers.get(k):
                     self.table = self.fmt.table(idx.headers[k])
             if self.table is not None and any(k == key_of(c.label) for c in self._total_columns()):
@@ -405,8 +404,6 @@ class _Matcher:
 
     def _place(self, row: _Row, values: list[_Value], line: Line, note: str) -> None:
         self.table = row.table
-        if row.block.caption:
-            self.block = row.block
         where = f"{row.table.key}.{row.item.key}"
         if where in self.rows_seen:
             first = self.rows_seen[where]
