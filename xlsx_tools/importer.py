@@ -25,10 +25,9 @@ from .findings import Finding, registered
 from .published import Document, Line
 from .reader import label_key
 from .roster import Roster, name_key
+from .values import NUMBER, split_unit
 
 _MARKDOWN = re.compile(r"^\s*(?:#{1,6}\s*|[*>]+\s*)+|\**\s*$")
-_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-_WITH_UNIT = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|个|条|项|起|次|份)")
 _ORDINAL = re.compile(r"^(?:\(?[一二三四五六七八九十]+\)|[一二三四五六七八九十]+[、.]|\d+[.、)]?)")
 _ARABIC_HEADING = re.compile(r"^(?P<n>[1-6])[、.]")
 _TRAILING_NUMBER = re.compile(r"^(?P<label>.*?[^\d.,])(?P<digits>[\d.,]+)$")
@@ -149,12 +148,12 @@ def _value(cell: str, placeholders: tuple[str, ...]) -> _Value | None:
     k = re.sub(r"\s+", "", label_key(cell))
     if not k:
         return _Value("")
-    if _NUMBER.fullmatch(k):
+    if NUMBER.fullmatch(k):
         try:
             return _Value(cell.strip(), Decimal(k.replace(",", "")))
         except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
             return None
-    if k in placeholders or _WITH_UNIT.fullmatch(k):
+    if k in placeholders or NUMBER.fullmatch(split_unit(k)[0]):
         return _Value(cell.strip())
     return None
 

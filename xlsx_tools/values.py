@@ -18,7 +18,8 @@ from typing import Any
 
 from .xmlparts import RawCell
 
-_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+#: a number as people type it: sign, thousands commas, decimals (no unit)
+NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _UNITS = ("万元", "元", "件", "个", "条", "项", "起", "次", "份")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
@@ -104,12 +105,8 @@ def number(raw: RawCell | None, strings: list[str], integer: bool, placeholders:
         cell.value = 0
         cell.problems.append(Problem("S6/placeholder", {"raw": value}))
         return cell
-    stripped, unit = text, ""
-    for u in _UNITS:
-        if stripped.endswith(u):
-            stripped, unit = stripped[: -len(u)].strip(), u
-            break
-    if _NUMBER.fullmatch(stripped):
+    stripped, unit = split_unit(text)
+    if NUMBER.fullmatch(stripped):
         # Excel's SUM skips text, so the sums (and the template's live checks) count it as 0; the
         # number it stands for goes into the message as the fix
         meant = float(stripped.replace(",", ""))
@@ -120,6 +117,14 @@ def number(raw: RawCell | None, strings: list[str], integer: bool, placeholders:
         return cell
     cell.problems.append(Problem("S6/text", {"raw": value}))
     return cell
+
+
+def split_unit(text: str) -> tuple[str, str]:
+    """``"12件"`` → ``("12", "件")``: a unit people type after a number, split off (``""`` if none)."""
+    for unit in _UNITS:
+        if text.endswith(unit):
+            return text[: -len(unit)].strip(), unit
+    return text, ""
 
 
 def text(raw: RawCell | None, strings: list[str]) -> Cell:
