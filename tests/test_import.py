@@ -311,12 +311,14 @@ def test_one_bad_source_costs_only_itself(tmp_path):
     (folder / "空.txt").write_bytes(b"")
     (folder / "坏.docx").write_bytes(b"PK\x03\x04 not really a zip")
     (folder / "扫描件.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "~$好.docx").write_bytes(b"Word's lock file")
     (folder / "不是年报.html").write_bytes("<html><body><p>通知</p></body></html>".encode())
     run = nianbao("import", folder, folder / "扫描件.pdf", "-o", tmp_path / "out")
     assert run.returncode == 1
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["好.xlsx"]
     for name, code in (("空.txt", "IMP-UNREADABLE"), ("坏.docx", "IMP-UNREADABLE"),
-                       ("扫描件.pdf", "IMP-UNREADABLE"), ("不是年报.html", "IMP-NO-TABLES")):
+                       ("扫描件.pdf", "IMP-UNREADABLE"), ("不是年报.html", "IMP-NO-TABLES"),
+                       ("~$好.docx", "F-LOCKFILE")):
         block = run.stdout.split(name, 1)[1].split("\n", 2)[1]
         assert f"[{code}]" in block, (name, block)
 

@@ -28,7 +28,7 @@ from .output import OutputError, save_workbook
 from .published import Unreadable, read_document
 from .reader import Report
 from .roster import Roster
-from .validate import validate_paths
+from .validate import collect, validate_paths
 
 RECORD_TEXT = 120  # characters of a long text shown in the record (the whole text is in its sheet)
 
@@ -52,19 +52,6 @@ class Outcome:
         name = self.source.name + (f" → {self.target.name}" if self.target else "")
         checked = self.report.findings if self.report else []
         return Report(name, findings=self.findings + checked)
-
-
-def sources(inputs: Iterable[Path], fmt: Format | None = None) -> list[Path]:
-    """Files named, and the importable files inside folders (recursively; hidden files skipped)."""
-    suffixes = set((fmt or load()).importer["suffixes"])
-    found: list[Path] = []
-    for path in map(Path, inputs):
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
-                            and not any(part.startswith((".", "~$")) for part in p.relative_to(path).parts))
-        else:
-            found.append(path)
-    return list(dict.fromkeys(found))
 
 
 def targets(files: list[Path], output: Path) -> dict[Path, Path]:
@@ -93,7 +80,10 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
                  now: dt.datetime | None = None) -> list[Outcome]:
     """Import every source into a workbook under ``output`` and validate what was written."""
     fmt = fmt or load()
-    files = sources(inputs, fmt)
+    # found as `nianbao validate` finds workbooks: recursively; hidden and system files skipped,
+    # an Office lock file (~$年报.docx) reported as such
+    files, lock_files = collect(inputs, suffixes=fmt.importer["suffixes"])
+    files = list(dict.fromkeys(files))
     if not files:
         raise ImportUsage(f"没有找到可导入的年报（{'、'.join(fmt.importer['suffixes'])}）。")
     plan = targets(files, Path(output))
@@ -102,7 +92,8 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
             Path(output).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"无法创建输出文件夹 {output}：{exc.strerror}") from exc
-    outcomes = [import_one(f, plan[f], roster, max_mb, fmt, now) for f in files]
+    outcomes = [Outcome(Path(r.file), findings=r.findings) for r in lock_files]
+    outcomes += [import_one(f, plan[f], roster, max_mb, fmt, now) for f in files]
     written = [o for o in outcomes if o.target is not None]
     for o, report in zip(written, validate_paths([o.target for o in written]), strict=True):
         o.report = report

@@ -26,13 +26,16 @@ IGNORED_NAMES = {"desktop.ini", "thumbs.db", ".ds_store"}
 MIN_CHUNK, MAX_CHUNK = 32, 256
 
 
-def collect(inputs: Iterable[Path], report_ignored: bool = False) -> tuple[list[Path], list[Report]]:
+def collect(inputs: Iterable[Path], report_ignored: bool = False,
+            suffixes: Iterable[str] = SCANNED) -> tuple[list[Path], list[Report]]:
     """Files to read from files and folders (searched recursively, in sorted order).
 
-    Excel/WPS lock files (``~$name.xlsx``) become an INFO report; hidden and system files, and
-    files that are not workbooks, are skipped (with ``report_ignored``, as INFO reports, so a merge
-    accounts for every file it saw); symbolic links are not followed out of their folder.
+    Office lock files (``~$name.xlsx``, ``~$name.docx``) become an INFO report; hidden and system
+    files, and files whose suffix is not in ``suffixes`` (workbooks by default), are skipped (with
+    ``report_ignored``, as INFO reports, so a merge accounts for every file it saw); symbolic links
+    are not followed out of their folder.
     """
+    suffixes = set(suffixes)
     files: list[Path] = []
     notes: list[Report] = []
     for item in inputs:
@@ -51,7 +54,7 @@ def collect(inputs: Iterable[Path], report_ignored: bool = False) -> tuple[list[
                 why = "隐藏文件或系统文件"
             elif not path.is_file():
                 continue
-            elif path.suffix.lower() not in SCANNED:
+            elif path.suffix.lower() not in suffixes:
                 why = "不是工作簿文件"
             else:
                 _add(path, files, notes)
