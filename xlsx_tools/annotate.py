@@ -23,7 +23,7 @@ from .declaration import Format, load
 from .layout import cell_ref, parse_ref, sheet_ref
 from .output import OutputError, save_workbook
 from .reader import Report
-from .template import fit_rows, set_text
+from .template import fit_rows, set_text, set_value
 
 #: beyond this, cells outside the template area make a full load too costly to risk
 FAR_ROW, FAR_COL = 5000, 200
@@ -136,10 +136,7 @@ def _list_sheet(wb, report: Report, fmt: Format, marked: list[marking.Marked]) -
         place = values[3]
         for i, value in enumerate(values, start=1):
             cell = ws.cell(row, i)
-            if isinstance(value, str):
-                set_text(cell, value)
-            else:
-                cell.value = value
+            set_value(cell, value)
             cell.border = style.BORDER
             cell.alignment = style.align("left", "top")
         if f.sheet and f.cell and f.sheet in wb.sheetnames:

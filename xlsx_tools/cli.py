@@ -125,7 +125,6 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
       nianbao validate 收到的报表/ --format json > 校验结果.json
       nianbao validate 收到的报表/ --annotate 标注副本/
     """
-    from . import render
     from .validate import validate_paths
 
     limits = Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts)
@@ -140,12 +139,7 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
         for file, reason in done.skipped:
             click.secho(f"未生成标注副本：{file}：{reason}", fg="yellow", err=True)
         click.echo(f"已写出 {len(done.written)} 份标注副本到 {annotate}", err=True)
-    if output_format == "json":
-        click.echo(render.as_json(reports))
-    else:
-        for line, colour in render.text_lines(reports):
-            click.secho(line, fg=colour)
-    sys.exit(render.exit_code(reports))
+    _echo_reports(reports, output_format)
 
 
 @main.command()
@@ -249,7 +243,6 @@ def import_(reports, output, roster, output_format, max_mb) -> None:
       nianbao import 科技局2024年报.txt -o 科技局2024.xlsx
       nianbao import 往年年报/ -o 往年工作簿/ --roster 名录.xlsx
     """
-    from . import render
     from .imports import ImportUsage, import_paths
     from .merge import MergeError
 
@@ -259,13 +252,19 @@ def import_(reports, output, roster, output_format, max_mb) -> None:
         raise click.UsageError(str(exc)) from exc
     except OutputError as exc:
         raise click.ClickException(str(exc)) from exc
-    results = [o.as_report() for o in outcomes]
+    _echo_reports([o.as_report() for o in outcomes], output_format)
+
+
+def _echo_reports(reports, output_format: str) -> None:
+    """Print reports as text or JSON and exit 1 when any has an error (validate and import)."""
+    from . import render
+
     if output_format == "json":
-        click.echo(render.as_json(results))
+        click.echo(render.as_json(reports))
     else:
-        for line, colour in render.text_lines(results):
+        for line, colour in render.text_lines(reports):
             click.secho(line, fg=colour)
-    sys.exit(render.exit_code(results))
+    sys.exit(render.exit_code(reports))
 
 
 def _merge_roster(path: Path | None):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from . import style, template
@@ -120,7 +120,7 @@ def import_one(source: Path, target: Path, roster: Roster | None = None, max_mb:
         return outcome
     book = workbook(imported, fmt, now or dt.datetime.now())
     try:
-        outcome.target = save_workbook(book, target, verify=lambda p: _verify(p, fmt))
+        outcome.target = save_workbook(book, target, verify=lambda p: template.verify(p, fmt, (fmt.importer["sheet"],)))
     except OutputError as exc:  # this target only (held open in Excel, say): the batch goes on
         outcome.findings.append(registered("IMP-WRITE", file=source.name, target=target.name, detail=str(exc)))
     return outcome
@@ -165,10 +165,7 @@ def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
     for r, values in enumerate(rows, 1):
         for c, value in enumerate(values, 1):
             cell = ws.cell(r, c)
-            if isinstance(value, str):
-                template.set_text(cell, value)
-            else:
-                cell.value = value
+            template.set_value(cell, value)
             cell.alignment = Alignment(vertical="top", wrap_text=c > 3)
     for r in (1, 3, heads[1] - 1):
         ws.cell(r, 1).font = Font(name=style.HEADING_FONT, bold=True)
@@ -179,13 +176,3 @@ def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
     for letter, width in zip("ABCDEFGH", (6, 10, 8, 36, 24, 16, 48, 28), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(2, 1)
-
-
-def _verify(path: Path, fmt: Format) -> None:
-    wb = load_workbook(path, read_only=True)
-    try:
-        expected = [s.name for s in workbook_layout(fmt).sheets] + [fmt.importer["sheet"]]
-        if wb.sheetnames != expected:
-            raise OutputError(f"写出的工作簿工作表不完整：{wb.sheetnames}")
-    finally:
-        wb.close()

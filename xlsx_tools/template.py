@@ -45,6 +45,14 @@ def set_text(cell, value: str) -> None:
     cell.data_type = "s"
 
 
+def set_value(cell, value: Any) -> None:
+    """Write a value as it is: text as a string cell (see :func:`set_text`), anything else as such."""
+    if isinstance(value, str):
+        set_text(cell, value)
+    else:
+        cell.value = value
+
+
 def fill(wb: Workbook, values: Mapping[str, Any], fmt: Format | None = None, summary: bool = False) -> Workbook:
     """Write values at their declared cells by field key (``None`` blanks the cell; text is text).
 
@@ -53,11 +61,7 @@ def fill(wb: Workbook, values: Mapping[str, Any], fmt: Format | None = None, sum
     layout = workbook_layout(fmt or load(), summary)
     for key, value in values.items():
         sheet, span = layout.locate(key)
-        cell = wb[sheet].cell(span.row, span.col)
-        if isinstance(value, str):
-            set_text(cell, value)
-        else:
-            cell.value = value
+        set_value(wb[sheet].cell(span.row, span.col), value)
     return wb
 
 
@@ -116,12 +120,13 @@ def write(target: Path, prefill: Mapping[str, Any] | None = None, fmt: Format | 
     return save_workbook(wb, Path(target), verify=lambda p: verify(p, fmt))
 
 
-def verify(path: Path, fmt: Format | None = None) -> None:
-    """Re-open a written template and check it carries the declared sheets in order."""
+def verify(path: Path, fmt: Format | None = None, extra: tuple[str, ...] = ()) -> None:
+    """Re-open a written template and check it carries the declared sheets in order (then
+    ``extra`` sheets added after them, such as an import's record)."""
     fmt = fmt or load()
     wb = load_workbook(path, read_only=True)
     try:
-        expected = [s.name for s in workbook_layout(fmt).sheets]
+        expected = [s.name for s in workbook_layout(fmt).sheets] + list(extra)
         if wb.sheetnames != expected:
             raise OutputError(f"写出的模板工作表不完整：{wb.sheetnames}")
     finally:
