@@ -73,6 +73,7 @@ class _Index:
     signature2019: frozenset[str]
     single_other_2019: str  # 表三's （六）其他处理 carrying values: the 2019 layout
     aliases: dict[str, str]
+    titles: dict[str, tuple[str, frozenset[str]]]  # section key → official title key, variant keys
 
 
 def key_of(text: str, aliases: dict[str, str] | None = None) -> str:
@@ -119,6 +120,7 @@ def _index(fmt: Format) -> _Index:
         headers=headers, groups=frozenset(groups), captions=captions,
         signature2019=frozenset(key_of(s) for s in spec["signature_labels"]),
         single_other_2019=key_of(spec["t3_single_row"]), aliases=aliases,
+        titles={s.key: (key_of(s.title), frozenset(key_of(v) for v in s.variants)) for s in fmt.sections},
     )
 
 
@@ -227,14 +229,14 @@ class _Matcher:
         if self.section is not None:  # a page-break repeat of the current heading, or a later one
             later = later[later.index(self.section):]
         for s in later:
-            official = key_of(s.title)
+            official, variants = self.index.titles[s.key]
             if k == official:
                 self.headings.setdefault(s.key, line)
                 return s
             if s is self.section:
                 continue
             number = _ARABIC_HEADING.match(k)
-            if k in {key_of(v) for v in s.variants} or self._renamed(k, s, official, number):
+            if k in variants or self._renamed(k, s, official, number):
                 self.headings[s.key] = line
                 self.add("S1/heading", line, found=cells[0], title=s.title)
                 return s
@@ -537,10 +539,10 @@ class _Matcher:
     def _short_rows(self) -> None:
         """One finding per run of adjacent rows short of the same columns (a truncated table)."""
         runs: list[list[tuple[Line, str, int, int, str]]] = []
-        lines = self.doc.lines
+        position = {id(line): n for n, line in enumerate(self.doc.lines)}
         for entry in self.short:
             last = runs[-1][-1] if runs else None
-            adjacent = last is not None and lines.index(entry[0]) == lines.index(last[0]) + 1
+            adjacent = last is not None and position[id(entry[0])] == position[id(last[0])] + 1
             if adjacent and entry[2:] == last[2:]:
                 runs[-1].append(entry)
             else:

@@ -15,7 +15,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MB = 1024 * 1024
+from .container import MB
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _CHARSET = re.compile(rb"<meta[^>]+charset\s*=", re.IGNORECASE)
