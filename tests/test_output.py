@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 
@@ -58,3 +59,26 @@ def test_new_outputs_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_rows_of_any_value_stay_well_formed_and_read_back(tmp_path):
+    """What a finding may carry as its raw value (inf, NaN, control characters, formula-like or
+    over-long text) is written so that Excel and openpyxl open the sheet."""
+    import math
+    from decimal import Decimal
+
+    from openpyxl import Workbook, load_workbook
+
+    from xlsx_tools import sheetxml
+
+    values = [float("inf"), float("nan"), Decimal("Infinity"), "a\x01b", "=1+1", "长" * 40000, Decimal("1.10"), 7]
+    wb = Workbook()
+    wb.active.title = "表"
+    buf = io.BytesIO()
+    wb.save(buf)
+    target = tmp_path / "rows.xlsx"
+    sheetxml.splice(buf.getvalue(), target, {"xl/worksheets/sheet1.xml": sheetxml.Rows(1, [values], 1, len(values))})
+    row = next(load_workbook(target)["表"].iter_rows(values_only=True))
+    assert row[:3] == ("inf", "nan", "Infinity") and not any(isinstance(v, float) and math.isinf(v) for v in row)
+    assert row[3] == "a_x0001_b" and row[4] == "=1+1" and len(row[5]) == sheetxml.MAX_TEXT
+    assert row[6:] == (1.1, 7)

@@ -13,6 +13,7 @@ never become a formula; characters XML cannot carry are written as OOXML's ``_xH
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -22,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .layout import cell_ref, get_column_letter
+from .values import MAX_TEXT
 
-MAX_TEXT = 32767  # Excel's limit for one cell
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF), and
 # text that would read back as an escape
@@ -75,6 +76,8 @@ def row_xml(row: int, values: Sequence[Any]) -> str:
         if value is None or value == "":
             continue
         kind = type(value)
+        if (kind is float or kind is Decimal) and not math.isfinite(value):
+            value, kind = str(value), str  # a cell cannot hold inf or NaN: "inf" as text, as it came
         if kind is int or kind is float or kind is Decimal:
             out.append(f'<c r="{letters[col]}{row}"><v>{_number(value)}</v></c>')
         elif kind is bool:
