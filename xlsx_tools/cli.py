@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, pool
 from .container import Limits
 from .declaration import load
 from .findings import Finding, worst
@@ -113,7 +113,9 @@ def template(output, year, agency, code, region, kind, roster, outdir) -> None:
 @click.option("--max-parts", type=int, default=Limits().max_parts, show_default=True,
               help="单个文件内部部件数上限。")
 @click.option("--jobs", type=int, default=None, help="并行读取的进程数（默认：CPU 核数）。")
-def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jobs) -> None:
+@click.option("--timeout", type=float, default=pool.Budget().seconds, show_default=True,
+              help="读取单个文件的时限（秒）。")
+def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jobs, timeout) -> None:
     """校验年报工作簿，逐单元格指出问题。
 
     INPUTS 可以是文件或文件夹（递归查找 .xlsx/.xlsm，以及误报的 .xls/.ods 等）。
@@ -128,7 +130,7 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
     from .validate import validate_paths
 
     limits = Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts)
-    reports = validate_paths(inputs, limits, jobs)
+    reports = validate_paths(inputs, limits, jobs, pool.Budget(seconds=timeout))
     if annotate is not None:
         from .annotate import annotate_reports
 
@@ -157,7 +159,8 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
               help="另存全部问题为 JSON 文件。")
 @click.option("--prefer", type=click.Choice(["newest"]),
               help="同一单位报送了不同文件时，采用填报日期较晚的一份（默认：两份均退回并报错）。")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="读取单个文件的时限（秒）。")
+@click.option("--timeout", type=float, default=pool.Budget().seconds, show_default=True,
+              help="读取单个文件的时限（秒）。")
 @click.option("--max-uncompressed-mb", type=float, default=Limits().max_uncompressed_mb, show_default=True,
               help="单个文件解压后的大小上限（MB），防止“压缩炸弹”。")
 @click.option("--max-parts", type=int, default=Limits().max_parts, show_default=True,
@@ -178,7 +181,6 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
       nianbao merge 收到的报表/ -o 汇总.xlsx --roster 名录.xlsx --previous 2024汇总.xlsx
       nianbao merge 各区汇总/ -o 全市汇总.xlsx
     """
-    from . import pool
     from .merge import MergeError, Options, check_output, consolidate
 
     if output.suffix.lower() != ".xlsx":

@@ -24,6 +24,8 @@ STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OFFICE_DOCUMENT = "/officeDocument"
 MB = 1024 * 1024
+#: binary formats that share the OLE2 container with legacy .xls, told apart by their suffix
+OLE2_FORMATS = {".et": "WPS 表格文件（.et）", ".ett": "WPS 表格模板（.ett）", ".xlt": "Excel 97-2003 模板（.xlt）"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,12 @@ def sniff(data: bytes, name: str) -> None:
     if not data:
         raise Refused(registered("F-EMPTY", file=name))
     if data.startswith(OLE2_MAGIC):
-        raise Refused(registered("F-ENCRYPTED" if _is_encrypted(data) else "F-LEGACY-XLS", file=name))
+        if _is_encrypted(data):
+            raise Refused(registered("F-ENCRYPTED", file=name))
+        other = OLE2_FORMATS.get(posixpath.splitext(name.lower())[1])
+        if other:
+            raise Refused(registered("F-FORMAT", file=name, format=other))
+        raise Refused(registered("F-LEGACY-XLS", file=name))
     if data.startswith(EMPTY_ZIP_MAGIC) or not data.startswith(ZIP_MAGIC):
         raise Refused(registered("F-NOT-XLSX", file=name))
 

@@ -21,7 +21,7 @@ from .container import Limits, Package, Refused, open_package
 from .declaration import Field, Format, IdentityField, TextField, load
 from .findings import Finding, registered
 from .formula import Translator
-from .layout import SheetLayout, WorkbookLayout, cell_ref, workbook_layout
+from .layout import SheetLayout, WorkbookLayout, cell_ref, parse_ref, workbook_layout
 from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -46,6 +46,11 @@ def label_key(text: Any) -> str:
     if text is None:
         return ""
     return re.sub(r"\s+", "", cellvalues.normalise_text(str(text))).translate(_QUOTES)
+
+
+def _visible(text: Any) -> str:
+    """A label as printed: line breaks (wrapped headers) do not count."""
+    return str(text).replace("\r", "").replace("\n", "")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -132,6 +137,7 @@ class _Reader:
                 self.add("S-DATA-OUTSIDE-TABLE", sheet=sheet.name, cell=cell_ref(r, c), count=cells.outside,
                          first=f"{sheet.name}!{cell_ref(r, c)}")
             if self._structure_ok(sheet, cells, code):
+                self._merged(sheet, cells)
                 self._values(sheet, cells)
                 if sheet.kind == "identity":
                     self._summary_rows(cells)
@@ -185,15 +191,23 @@ class _Reader:
 
     def _structure_ok(self, sheet: SheetLayout, cells: SheetCells, code: str) -> bool:
         strings = self.package.shared_strings
-        wrong = []
+        wrong, tidied = [], []
         for label in sheet.labels:
             if label.kind not in ("header", "stub", "caption"):
                 continue
             pos = (label.span.row, label.span.col)
             found = cellvalues.stored(cells.cells.get(pos), strings)[0]
-            if found != label.text and label_key(found) != _declared_key(label.text):
+            if found == label.text:
+                continue
+            if label_key(found) != _declared_key(label.text):
                 wrong.append((label, pos, found))
+            elif _visible(found) != _visible(label.text):  # not a line break Excel or WPS put in
+                tidied.append((pos, found))
         if not wrong:
+            if tidied:
+                (pos, got), count = tidied[0], len(tidied)
+                self.add("S-LABEL-NORMALISED", sheet=sheet.name, cell=cell_ref(*pos), actual=got, count=count,
+                         first=cell_ref(*pos), got=got)
             return True
         found_text = {pos: cellvalues.stored(raw, strings)[0] for pos, raw in cells.cells.items()}
         if sheet.kind == "table" and self._is_2019(sheet, found_text):
@@ -216,6 +230,17 @@ class _Reader:
                 self.add("S5/2019", sheet=sheet.name, cell=cell_ref(*pos), label=str(value))
                 return True
         return False
+
+    def _merged(self, sheet: SheetLayout, cells: SheetCells) -> None:
+        """Merged ranges that hide input cells: only the top-left cell of a merge keeps a value."""
+        inputs = {(span.row, span.col): span.ref for span in sheet.cells.values()}
+        for ref in cells.merged:
+            first, _, last = ref.partition(":")
+            (r0, c0), (r1, c1) = parse_ref(first), parse_ref(last or first)
+            covered = [a1 for (r, c), a1 in inputs.items() if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0)]
+            if covered:
+                self.add("S-MERGED-CELLS", sheet=sheet.name, cell=first, range=ref, covered="、".join(sorted(covered)),
+                         first=first)
 
     # -- values -------------------------------------------------------------------------------
     def _values(self, sheet: SheetLayout, cells: SheetCells) -> None:

@@ -21,6 +21,14 @@ from .xmlparts import RawCell
 #: a number as people type it: sign, thousands commas, decimals (no unit)
 NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _UNITS = ("万元", "元", "件", "个", "条", "项", "起", "次", "份")
+#: a count this large cannot be a count (Excel keeps 15 significant digits): a pasted code or ID number
+_COUNT_LIMIT = 10**15
+#: Excel's limit for the text of one cell
+MAX_TEXT = 32767
+#: what a spreadsheet client or a CSV export would take for the start of a formula
+_FORMULA_LEADS = ("=", "+", "-", "@")
+#: characters XML 1.0 and Excel cannot hold in a cell (tab, line feed and carriage return can)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 
@@ -79,7 +87,10 @@ def number(raw: RawCell | None, strings: list[str], integer: bool, placeholders:
         else:
             if math.isfinite(number_):
                 value = int(number_) if number_.is_integer() and abs(number_) < 2**53 else number_
-                return Cell(value=value, raw=value)
+                cell = Cell(value=value, raw=value)
+                if integer and abs(number_) >= _COUNT_LIMIT:
+                    cell.problems.append(Problem("S6/too-large", {"raw": raw.value}))
+                return cell
     value, formula = stored(raw, strings)
     cell = Cell(raw=value, formula=formula)
     if formula is not None and value in (None, ""):
@@ -139,7 +150,24 @@ def text(raw: RawCell | None, strings: list[str]) -> Cell:
         cell.value = repr(value)
     elif value is not None:
         cell.value = str(value).strip() if not isinstance(value, bool) else str(value)
+        if isinstance(value, str):
+            cell.problems.extend(_text_problems(cell.value))
     return cell
+
+
+def _text_problems(text: str) -> list[Problem]:
+    """What agency text would do in a summary: look like a formula, carry characters a cell cannot
+    hold, or be longer than a cell can hold."""
+    problems = []
+    if text.startswith(_FORMULA_LEADS) and len(text) > 1:
+        problems.append(Problem("T-FORMULA-LIKE", {"lead": text[0]}))
+    controls = _CONTROL.findall(text)
+    if controls:
+        sample = "、".join(dict.fromkeys(f"U+{ord(c):04X}" for c in controls))
+        problems.append(Problem("T-CONTROL-CHAR", {"count": len(controls), "sample": sample}))
+    if len(text) > MAX_TEXT:
+        problems.append(Problem("T-TOO-LONG", {"length": len(text), "limit": MAX_TEXT}))
+    return problems
 
 
 def year(raw: RawCell | None, strings: list[str]) -> Cell:

@@ -134,6 +134,7 @@ class SheetCells:
     cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)
     outside: int = 0  # non-empty cells beyond the declared area
     first_outside: tuple[int, int] | None = None
+    merged: list[str] = field(default_factory=list)  # merged ranges ("B5:C6"), as declared after the cells
 
 
 def column_number(letters: str) -> int:
@@ -239,10 +240,17 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
     return out
 
 
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
+
+
 def read_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
-    """The cells within rows/columns 1..max of a worksheet, and a count of those beyond."""
+    """The cells within rows/columns 1..max of a worksheet, a count of those beyond, and the
+    merged ranges (listed after ``</sheetData>``, found by one linear scan of that tail)."""
     fast = _fast_cells(data, max_row, max_col)
-    return fast if fast is not None else parse_cells(data, max_row, max_col)
+    out = fast if fast is not None else parse_cells(data, max_row, max_col)
+    tail = data.rfind(b"</sheetData>")
+    out.merged = [m.group(1).decode() for m in _MERGE.finditer(data, tail if tail >= 0 else 0)]
+    return out
 
 
 def parse_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
