@@ -50,6 +50,14 @@ def libreoffice(tmp_path_factory) -> LibreOffice:
     return LibreOffice(binary, tmp_path_factory.mktemp("lo-profile"))
 
 
+@pytest.fixture(scope="session")
+def bad_corpus(tmp_path_factory):
+    """The bad-input corpus of shared/RELIABILITY.md (tests/corpus.py), built once per session."""
+    import corpus
+
+    return corpus.build(tmp_path_factory.mktemp("bad-input") / "corpus")
+
+
 @pytest.fixture
 def roster_file(tmp_path, fmt):
     """A roster as consolidators keep them: a title row, a blank row, extra columns, then rows."""

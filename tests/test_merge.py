@@ -8,7 +8,6 @@ account for every file, and the summary must validate clean and merge again one 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,58 +20,10 @@ from pathlib import Path
 import corpus
 import pytest
 from agencies import agency, code, dated, write
-from openpyxl import Workbook, load_workbook
+from batches import FMT, fingerprint, nianbao, roster, rows_of, summed, table_values
+from openpyxl import load_workbook
 
-from xlsx_tools.declaration import load
 from xlsx_tools.layout import workbook_layout
-
-FMT = load()
-INPUT_KEYS = [f.key for f in FMT.table_fields if not f.is_total]
-
-
-def nianbao(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "xlsx_tools.cli", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=600)
-
-
-def fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
-    return {str(p): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def roster(path: Path, members: list[int]) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["单位名称", "统一社会信用代码", "单位类型", "所属地区"])
-    for n in members:
-        v = agency(n)
-        ws.append([v["id.name"], v["id.code"], v["id.kind"], v["id.region"]])
-    wb.save(path)
-    return path
-
-
-def summed(values: list[dict]) -> dict[str, Decimal]:
-    """The expected sums, in exact decimals, from the values the test itself wrote."""
-    return {k: sum((Decimal(str(v.get(k) or 0)) for v in values), Decimal(0)) for k in INPUT_KEYS}
-
-
-def table_values(path: Path) -> dict[str, Decimal]:
-    """The summary's input cells as a spreadsheet client stores them (read with openpyxl)."""
-    wb = load_workbook(path, data_only=True)
-    layout = workbook_layout()
-    out = {}
-    for key in INPUT_KEYS:
-        sheet, span = layout.locate(key)
-        out[key] = Decimal(str(wb[sheet].cell(span.row, span.col).value))
-    return out
-
-
-def rows_of(path: Path, sheet: str, first: int) -> list[tuple]:
-    wb = load_workbook(path, read_only=True)
-    rows = [r for r in wb[sheet].iter_rows(min_row=first, values_only=True)]
-    wb.close()
-    return rows
-
 
 # -- the mixed batch ---------------------------------------------------------------------------
 GOOD = [0, 1, 2, 5]  # 2 is a street office with one blank cell (a warning); 5 is off the roster
@@ -94,9 +45,8 @@ def batch(tmp_path_factory):
                          agency(4, {"id.filled_on": dated(25), "t2.penalty.decisions": 3})),
         "off5": write(inbox / "文旅局.xlsx", values[5]),
     }
-    good = corpus.good_bytes()
-    (inbox / "损坏.xlsx").write_bytes(corpus.BUILDERS["F-CORRUPT__truncated-download.xlsx"](good))
-    (inbox / "加密.xlsx").write_bytes(corpus.BUILDERS["F-ENCRYPTED__password.xlsx"](good))
+    (inbox / "损坏.xlsx").write_bytes(corpus.bytes_of("F-CORRUPT__truncated-download.xlsx"))
+    (inbox / "加密.xlsx").write_bytes(corpus.bytes_of("F-ENCRYPTED__password.xlsx"))
     shutil.copyfile(files["good0"], inbox / "第二批" / "科技局-副本.xlsx")
     (inbox / "~$科技局.xlsx").write_bytes(b"\x05lock" * 30)
     (inbox / "desktop.ini").write_text("[.ShellClassInfo]")
