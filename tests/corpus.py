@@ -730,14 +730,18 @@ def _off_roster(m):
 MISSING = 999
 #: RELIABILITY.md rows not made as corpus files, and where each is tested instead
 ELSEWHERE = {
-    47: "test_merge.py::test_same_inputs_in_any_order_give_identical_content, test_corpus.py (shuffled batch)",
+    47: "test_corpus.py::test_shuffled_batches_with_bad_files_give_identical_content, "
+        "test_merge.py::test_same_inputs_in_any_order_give_identical_content",
     48: "test_corpus.py::test_worst_of_the_corpus_costs_only_itself (a native abort: os.abort in the worker)",
-    49: "test_output.py / test_corpus.py::test_replace_refused_keeps_the_verified_file (PermissionError simulated)",
+    49: "test_corpus.py::test_replace_refused_keeps_the_verified_file (PermissionError simulated), "
+        "test_output.py::test_refused_replace_keeps_the_verified_new_file",
     50: "test_merge.py::test_failure_while_writing_leaves_the_earlier_summary_byte_identical",
-    51: "test_merge.py::test_output_inside_an_input_folder_or_equal_to_an_input_is_refused_before_reading",
-    52: "every merge test compares sha256 and mtime of the inputs (fingerprint)",
-    53: "test_button.py (live values through xlwings' JSON book, unsaved edits)",
-    54: "test_button.py (an unexpected error: short message, traceback in the log)",
+    51: "test_merge.py::test_output_inside_an_input_folder_or_equal_to_an_input_is_refused_before_reading, "
+        "test_corpus.py::test_an_unwritable_output_folder_is_refused_before_reading (os.access simulated: root)",
+    52: "test_corpus.py::test_the_runs_end_as_they_should, test_merge.py::test_inputs_are_untouched "
+        "(and every merge test that takes a fingerprint)",
+    53: "test_live.py::test_an_unsaved_edit_is_seen, test_button.py::test_second_click_after_fixing_clears_the_marks",
+    54: "test_button.py::test_an_unexpected_error_shows_a_short_message_and_logs_the_details",
 }
 
 

@@ -70,6 +70,17 @@ def test_each_case_gets_its_code_and_nothing_crashes(runs, bad_corpus, c):
         assert f["message"] and f["severity"] in ("error", "warning", "info")
 
 
+def test_every_row_of_reliability_md_is_covered():
+    """Rows 1–46 are corpus files; 47–54 (order, batches, output side, the button) are tested where
+    they happen, named in corpus.ELSEWHERE."""
+    made = {c.number for c in corpus.CASES}
+    assert made | set(corpus.ELSEWHERE) == set(range(1, 55)) and not made & set(corpus.ELSEWHERE)
+    here = Path(__file__).parent
+    for where in corpus.ELSEWHERE.values():
+        for module, test in re.findall(r"(test_\w+\.py)::(\w+)", where):
+            assert f"def {test}(" in (here / module).read_text(encoding="utf-8"), (module, test)
+
+
 def test_the_runs_end_as_they_should(runs, bad_corpus):
     for run in (runs["validate"], runs["merge"]):
         assert run.returncode == 1, run.stderr[-2000:]  # errors found: 1, not a crash (2 or a traceback)
