@@ -42,6 +42,12 @@ def test_zip_bomb_names_member_size_limit_and_flag(bad_corpus, name, part, size)
     assert "--max-uncompressed-mb" in finding.hint
 
 
+def test_part_flood_names_count_limit_and_flag(bad_corpus):
+    (finding,) = read_path(_case(bad_corpus, "F-TOO-MANY-PARTS__part-flood.xlsx")).findings
+    assert "上限 2000" in finding.message and "--max-parts" in finding.hint
+    assert read_path(_case(bad_corpus, "F-TOO-MANY-PARTS__part-flood.xlsx"), Limits(max_parts=5000)).readable
+
+
 def test_the_flag_really_raises_the_limit(bad_corpus):
     raised = read_path(_case(bad_corpus, "F-TOO-BIG__zip-bomb.xlsx"), Limits(max_uncompressed_mb=500))
     assert raised.readable and not [f for f in raised.findings if f.severity == "error"]
