@@ -569,6 +569,15 @@ def _name_differs(m):
     return m.bytes()  # the roster lists this agency's code under another name (see roster_rows)
 
 
+ANOTHER = 902  # an agency on the roster whose name another agency's file carries
+
+
+@case(29, f"29/C5__{agency(ANOTHER)['id.name']}的年报.xlsx", severity="warning", validate=False)
+def _file_named_for_another(m):
+    m.values(n=ANOTHER)  # on the roster (it sends nothing)
+    return m.bytes()  # this case's own agency, in a file named for the other one
+
+
 # -- 30–39 cell values -------------------------------------------------------------------------------
 ZERO = "t3.denied_law.research"  # a count whose correct value is 0: text there changes no sum
 

@@ -351,6 +351,9 @@ def _check_roster(result: Consolidation, roster: Roster) -> None:
         listed = agency.values.get("name", "")
         if name_key(listed) != name_key(s.name):
             s.findings.append(registered("C5/roster-name", file=s.file, name=s.name, listed=listed))
+        other = _named_for_another(s, agency, by_name)
+        if other:
+            s.findings.append(registered("C5/file-name", file=s.file, name=s.name, other=other))
     tried = defaultdict(list)
     for s in result.submissions:
         if s.status in (REJECTED, DUPLICATE) and s.identity.get("name"):
@@ -365,6 +368,17 @@ def _check_roster(result: Consolidation, roster: Roster) -> None:
         result.missing.append(Missing("on_roster", dict(agency.values), why))
         result.findings.append(registered("C5/missing", file=roster.file, agency=agency.values.get("name", ""),
                                           why=why))
+
+
+def _named_for_another(s: Submission, agency, by_name: dict) -> str | None:
+    """The roster name of another agency that the file's name carries in full (the file of one agency
+    filled in with another's identity, or sent under the wrong name), or None."""
+    stem = name_key(Path(s.file).stem)
+    own = {name_key(s.name), name_key(agency.values.get("name"))}
+    for key, other in by_name.items():
+        if len(key) >= 4 and key in stem and other is not agency and not any(key in k for k in own):
+            return other.values.get("name")
+    return None
 
 
 def report_json(result: Consolidation, output: Path | None = None) -> str:
