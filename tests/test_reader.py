@@ -4,7 +4,6 @@ read as shifted numbers, every kind of odd cell value is a located finding, inpu
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 
 import corpus
@@ -74,12 +73,6 @@ def _codes(report) -> list[tuple[str, str, str]]:
     return [(f.code, f.sheet, f.cell) for f in report.findings]
 
 
-def _bytes_of(wb) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def test_correct_fill_reads_clean_with_typed_values(tmp_path):
     report = read_path(write_filled(tmp_path / "ok.xlsx", correct_values()))
     assert report.readable and report.findings == []
@@ -89,9 +82,7 @@ def test_correct_fill_reads_clean_with_typed_values(tmp_path):
 
 
 def test_renamed_sheet_is_reported_with_a_suggestion_and_not_read():
-    wb = fill(template.build(), correct_values())
-    wb["表三"].title = "表三 (2)"
-    report = read_bytes(_bytes_of(wb), "renamed.xlsx")
+    report = read_bytes(corpus.bytes_of("S3__sheet-renamed.xlsx"), "renamed.xlsx")  # 表三 → 表三 (2)
     s3 = [f for f in report.findings if f.code == "S3"]
     assert len(s3) == 1 and "表三 (2)" in s3[0].message
     assert "t3" in report.unread_tables and "t3.new.natural" not in report.values
@@ -99,9 +90,7 @@ def test_renamed_sheet_is_reported_with_a_suggestion_and_not_read():
 
 
 def test_inserted_row_is_structure_not_shifted_numbers():
-    wb = fill(template.build(), correct_values())
-    wb["表三"].insert_rows(7)
-    report = validate_paths_bytes(_bytes_of(wb))
+    report = validate_paths_bytes(corpus.bytes_of("S3__row-inserted.xlsx"))  # a row inserted at 表三 row 7
     s3 = [f for f in report.findings if f.code == "S3"]
     assert s3 and s3[0].sheet == "表三" and s3[0].cell == "A7"
     assert "A8" in s3[0].message  # where the label went
@@ -109,27 +98,21 @@ def test_inserted_row_is_structure_not_shifted_numbers():
 
 
 def test_edited_label_is_reported_expected_versus_found():
-    wb = fill(template.build(), correct_values())
-    wb["表二"]["A5"] = "规章制度"
-    report = read_bytes(_bytes_of(wb), "edited.xlsx")
+    report = read_bytes(corpus.bytes_of("S2__label-edited.xlsx"), "edited.xlsx")  # 表二!A5 规章 → 规章制度
     assert _codes(report) == [("S2", "表二", "A5")]
     assert report.findings[0].expected == "规章" and report.findings[0].actual == "规章制度"
 
 
 def test_spaces_and_half_width_in_labels_are_not_differences():
-    wb = fill(template.build(), correct_values())
-    wb["表三"]["E5"] = " 商业\u3000企业\u00a0"
-    wb["表三"]["B8"] = "(一) 予以公开"
-    report = read_bytes(_bytes_of(wb), "spaces.xlsx")
+    # 表三!E5 with ideographic and no-break spaces, B8 half-width with a zero-width space
+    report = read_bytes(corpus.bytes_of("S-LABEL-NORMALISED__spaces-in-labels.xlsx"), "spaces.xlsx")
     assert [(f.code, f.severity, f.sheet, f.cell) for f in report.findings] == [
         ("S-LABEL-NORMALISED", "info", "表三", "E5")]  # one note per sheet, naming how many
     assert "2 个标签" in report.findings[0].message and report.values["t3.new.business"] == 3
 
 
 def test_2019_layout_is_refused_as_such():
-    wb = fill(template.build(), correct_values())
-    wb["表二"]["B4"] = "本年新制作数量"
-    report = read_bytes(_bytes_of(wb), "old.xlsx")
+    report = read_bytes(corpus.bytes_of("S5__layout-2019.xlsx"), "old.xlsx")  # 表二!B4 本年新制作数量
     assert [(f.code, f.cell) for f in report.findings] == [("S5", "B4")]
 
 
@@ -159,7 +142,7 @@ def test_each_odd_cell_is_a_located_finding(raw, code, severity):
     values["t3.denied_law.research"] = 0  # a cell whose correct value is 0, so sums are unchanged
     wb = fill(template.build(), values)
     wb["表三"]["F11"] = raw
-    report = validate_paths_bytes(_bytes_of(wb))
+    report = validate_paths_bytes(corpus.save(wb))
     cell_findings = [(f.code, f.severity, f.sheet, f.cell) for f in report.findings]
     expected = (code, severity, "表三", "F11")
     assert expected in cell_findings
@@ -176,7 +159,7 @@ def test_all_bad_cells_of_a_column_are_reported_in_one_run():
     wb = fill(template.build(), values)
     for row in (11, 12, 13, 14):
         wb["表三"][f"F{row}"] = "x"
-    report = validate_paths_bytes(_bytes_of(wb))
+    report = validate_paths_bytes(corpus.save(wb))
     assert sorted(f.cell for f in report.findings if f.code == "S6") == ["F11", "F12", "F13", "F14"]
 
 
