@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from batches import nianbao
 from conftest import ROOT, SEEDS
 from openpyxl import load_workbook
-from test_merge import nianbao
 
 from xlsx_tools.declaration import load
 from xlsx_tools.importer import import_document

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import corpus
 import pytest
 from conftest import SEEDS
 from fills import correct_values, fill
-from test_reader import _bytes_of
 
 from xlsx_tools import template
 from xlsx_tools.narrative import sentences, statements
@@ -16,7 +16,7 @@ from xlsx_tools.validate import validate_reports
 def _validate(**changes):
     values = correct_values()
     values.update(changes)
-    return validate_reports([read_bytes(_bytes_of(fill(template.build(), values)), "t.xlsx")])[0]
+    return validate_reports([read_bytes(corpus.save(fill(template.build(), values)), "t.xlsx")])[0]
 
 
 def _said(report) -> set[str]:
