@@ -17,6 +17,7 @@ from .declaration import Field, Format
 from .findings import Finding
 from .layout import parse_ref, sheet_ref, workbook_layout
 from .reader import Report
+from .values import FORMULA_LEADS
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 LIST_WIDTHS = (6, 12, 8, 16, 36, 60, 50)  # the list's columns, in Excel width units
@@ -164,7 +165,7 @@ def summary(report: Report, fmt: Format) -> str:
 
 def as_text(value: Any) -> Any:
     """Text a client would turn into a formula or number (``=…``, ``+86…``) kept as text."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_LEADS) else value
 
 
 def list_rows(report: Report, marked: Sequence[Marked], fmt: Format, title: str) -> list[list[Any]]:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .container import MB
+from .values import CONTROL
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _CHARSET = re.compile(rb"<meta[^>]+charset\s*=", re.IGNORECASE)
 
@@ -86,7 +86,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def clean(text: str) -> str:
     """A cell's text: no control characters, runs of spaces as one space, trimmed."""
-    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    return _SPACES.sub(" ", CONTROL.sub("", text)).strip()
 
 
 def text_lines(text: str) -> list[Line]:

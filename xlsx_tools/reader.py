@@ -206,8 +206,7 @@ class _Reader:
         if not wrong:
             if tidied:
                 (pos, got), count = tidied[0], len(tidied)
-                self.add("S-LABEL-NORMALISED", sheet=sheet.name, cell=cell_ref(*pos), actual=got, count=count,
-                         first=cell_ref(*pos), got=got)
+                self.add("S-LABEL-NORMALISED", sheet=sheet.name, cell=cell_ref(*pos), actual=got, count=count)
             return True
         found_text = {pos: cellvalues.stored(raw, strings)[0] for pos, raw in cells.cells.items()}
         if sheet.kind == "table" and self._is_2019(sheet, found_text):
@@ -219,8 +218,7 @@ class _Reader:
             moved = f"（该标签在 {cell_ref(*elsewhere)}，可能插入或删除了行列）" if elsewhere else ""
             got = "" if found is None else str(found)
             self.add("STRUCT/label", code=code, sheet=sheet.name, cell=cell_ref(*pos), actual=got,
-                     expected=label.text, sheet_cell=f"{sheet.name}!{cell_ref(*pos)}", want=label.text, got=got,
-                     moved=moved)
+                     expected=label.text, moved=moved)
         return False
 
     def _is_2019(self, sheet: SheetLayout, found_text: dict) -> bool:
@@ -239,8 +237,7 @@ class _Reader:
             (r0, c0), (r1, c1) = parse_ref(first), parse_ref(last or first)
             covered = [a1 for (r, c), a1 in inputs.items() if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0)]
             if covered:
-                self.add("S-MERGED-CELLS", sheet=sheet.name, cell=first, range=ref, covered="、".join(sorted(covered)),
-                         first=first)
+                self.add("S-MERGED-CELLS", sheet=sheet.name, cell=first, range=ref, covered="、".join(sorted(covered)))
 
     # -- values -------------------------------------------------------------------------------
     def _values(self, sheet: SheetLayout, cells: SheetCells) -> None:

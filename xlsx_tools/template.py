@@ -94,10 +94,7 @@ def stamp(wb: Workbook, prefill: Mapping[str, Any], fmt: Format | None = None) -
         cell = ws.cell(span.row, span.col)
         value = prefill.get(f.name)
         given = value not in (None, "")
-        if given and isinstance(value, str):
-            set_text(cell, value)
-        else:
-            cell.value = value if given else None
+        set_value(cell, value if given else None)
         cell.protection = Protection(locked=given)
         cell.fill = style.fill(style.PREFILLED if given else style.INPUT)
     return wb

@@ -26,9 +26,9 @@ _COUNT_LIMIT = 10**15
 #: Excel's limit for the text of one cell
 MAX_TEXT = 32767
 #: what a spreadsheet client or a CSV export would take for the start of a formula
-_FORMULA_LEADS = ("=", "+", "-", "@")
+FORMULA_LEADS = ("=", "+", "-", "@")
 #: characters XML 1.0 and Excel cannot hold in a cell (tab, line feed and carriage return can)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 
@@ -159,9 +159,9 @@ def _text_problems(text: str) -> list[Problem]:
     """What agency text would do in a summary: look like a formula, carry characters a cell cannot
     hold, or be longer than a cell can hold."""
     problems = []
-    if text.startswith(_FORMULA_LEADS) and len(text) > 1:
+    if text.startswith(FORMULA_LEADS) and len(text) > 1:
         problems.append(Problem("T-FORMULA-LIKE", {"lead": text[0]}))
-    controls = _CONTROL.findall(text)
+    controls = CONTROL.findall(text)
     if controls:
         sample = "、".join(dict.fromkeys(f"U+{ord(c):04X}" for c in controls))
         problems.append(Problem("T-CONTROL-CHAR", {"count": len(controls), "sample": sample}))
