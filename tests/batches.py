@@ -4,14 +4,17 @@ summaries read back (expected sums computed from the values a test wrote, in exa
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 from agencies import agency
 from openpyxl import Workbook, load_workbook
 
+from xlsx_tools.container import OWN_FILES, open_package
 from xlsx_tools.declaration import load
 from xlsx_tools.layout import workbook_layout
 
@@ -61,3 +64,16 @@ def rows_of(path: Path, sheet: str, first: int) -> list[tuple]:
     rows = [r for r in wb[sheet].iter_rows(min_row=first, values_only=True)]
     wb.close()
     return rows
+
+
+def sheet_contents(path: Path) -> dict[str, list[tuple]]:
+    """Every sheet's cells as stored (formulas as their text), to compare two summaries."""
+    wb = load_workbook(path)
+    return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb}
+
+
+def detail_row_xml(path: Path, text: str) -> str:
+    """The saved XML of the summary's 明细 row that holds ``text`` (escaped as XML escapes it)."""
+    part = open_package(path.read_bytes(), path.name, OWN_FILES).sheets[FMT.summary["detail"]["sheet"]]
+    xml = zipfile.ZipFile(path).read(part).decode()
+    return next(r for r in re.findall(r"<row .*?</row>", xml) if text in r)

