@@ -31,14 +31,14 @@ CASES = ["OK__whole-number-as-float.xlsx", "F-TOO-BIG__zip-bomb.xlsx", "F-TOO-BI
 PROBE = """
 import json, resource, sys, time
 from pathlib import Path
-from xlsx_tools.reader import read_path
+from xlsx_tools.read.reader import read_path
 start = time.perf_counter()
 report = read_path(Path(sys.argv[1]))
 elapsed = time.perf_counter() - start
 print(json.dumps({"seconds": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "codes": [f.code for f in report.findings]}))
 """
-IMPORT_ONLY = ("import resource; import xlsx_tools.reader; "
+IMPORT_ONLY = ("import resource; import xlsx_tools.read.reader; "
                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
 
 

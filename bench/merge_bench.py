@@ -36,7 +36,7 @@ from agencies import agency  # noqa: E402
 from fills import fill  # noqa: E402
 
 from xlsx_tools import template  # noqa: E402
-from xlsx_tools.uscc import complete  # noqa: E402
+from xlsx_tools.format.uscc import complete  # noqa: E402
 
 NAME, CODE = "@@AGENCY-NAME@@", "@@AGENCY-CODE@@"  # ASCII: openpyxl writes CJK as &#...; references
 BASES = 8

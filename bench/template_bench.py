@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from xlsx_tools import template
-from xlsx_tools.uscc import complete
+from xlsx_tools.format.uscc import complete
+from xlsx_tools.write import template
 
 
 def cli_seconds(folder: Path, runs: int = 5) -> float:

@@ -25,9 +25,9 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from openpyxl import Workbook  # noqa: E402
 
-from xlsx_tools.imports import import_paths  # noqa: E402
-from xlsx_tools.roster import read_roster  # noqa: E402
-from xlsx_tools.uscc import complete  # noqa: E402
+from xlsx_tools.consolidate.roster import read_roster  # noqa: E402
+from xlsx_tools.format.uscc import complete  # noqa: E402
+from xlsx_tools.published.importing import import_paths  # noqa: E402
 
 #: name (as in the report's title), example code base, 单位类型, 所属地区
 AGENCIES = [

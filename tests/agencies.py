@@ -12,7 +12,7 @@ from typing import Any
 
 from fills import correct_values, write_filled
 
-from xlsx_tools.uscc import complete
+from xlsx_tools.format.uscc import complete
 
 NAMES = ["科学技术局", "教育局", "某某街道办事处", "财政局", "卫生健康委员会", "文化旅游局", "民政局", "司法局"]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from agencies import agency
 from openpyxl import Workbook, load_workbook
 
-from xlsx_tools.container import OWN_FILES, open_package
-from xlsx_tools.declaration import load
-from xlsx_tools.layout import workbook_layout
+from xlsx_tools.format.declaration import load
+from xlsx_tools.format.layout import workbook_layout
+from xlsx_tools.read.container import OWN_FILES, open_package
 
 FMT = load()
 INPUT_KEYS = [f.key for f in FMT.table_fields if not f.is_total]

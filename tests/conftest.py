@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fills import CODE, correct_values, write_filled  # noqa: E402
 from libreoffice import LibreOffice, find_soffice  # noqa: E402
 
-from xlsx_tools.declaration import load  # noqa: E402
-from xlsx_tools.layout import workbook_layout  # noqa: E402
-from xlsx_tools.uscc import complete  # noqa: E402
+from xlsx_tools.format.declaration import load  # noqa: E402
+from xlsx_tools.format.layout import workbook_layout  # noqa: E402
+from xlsx_tools.format.uscc import complete  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "samples" / "原文"  # the five published reports of shared/seeds
@@ -122,7 +122,7 @@ def hang_on(monkeypatch):
     """``hang_on("1.xlsx")``: reading that file hangs, as a pathological file would (in any worker)."""
     import time
 
-    from xlsx_tools import validate as validate_mod
+    from xlsx_tools.check import validate as validate_mod
 
     real = validate_mod.read_path
 

@@ -28,8 +28,8 @@ from typing import Any
 from agencies import agency
 from openpyxl import Workbook
 
-from xlsx_tools import template
-from xlsx_tools.layout import workbook_layout
+from xlsx_tools.format.layout import workbook_layout
+from xlsx_tools.write import template
 
 #: the per-file time limit the corpus is validated and merged under (the huge-comment file takes
 #: about 8 s on this machine's expat 2.5; correct files take a fraction of a second)
@@ -531,7 +531,7 @@ def _layout_2019(m):
 
 @case(27, "27/F-TEMPLATE-VERSION__version-missing.xlsx", severity="warning")
 def _no_version(m):
-    from xlsx_tools.declaration import load
+    from xlsx_tools.format.declaration import load
 
     fmt = load()
     wb = m.workbook()

@@ -13,9 +13,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from xlsx_tools import template
-from xlsx_tools.declaration import load
-from xlsx_tools.uscc import complete
+from xlsx_tools.format.declaration import load
+from xlsx_tools.format.uscc import complete
+from xlsx_tools.write import template
 
 CODE = complete("11410300MB0000001")  # a well-formed 统一社会信用代码 for the examples
 

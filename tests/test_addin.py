@@ -16,11 +16,11 @@ import pytest
 import xlwings
 from click.testing import CliRunner
 
-from xlsx_tools import addin
 from xlsx_tools.cli import main
-from xlsx_tools.container import open_package
-from xlsx_tools.declaration import load
-from xlsx_tools.xmlparts import parse_tree
+from xlsx_tools.excel import addin
+from xlsx_tools.format.declaration import load
+from xlsx_tools.read.container import open_package
+from xlsx_tools.read.xmlparts import parse_tree
 
 SPEC = load().addin
 WIN_PYTHON = r"C:\Users\张三\AppData\Local\Programs\Python\Python311\python.exe"
@@ -89,7 +89,7 @@ def test_the_module_the_button_imports_is_importable_and_has_main():
     assert callable(module.main)
     done = subprocess.run([sys.executable, "-c", f"import {name}; print({name}.main.__module__)"],
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and done.stdout.strip() == "xlsx_tools.button", done.stderr
+    assert done.returncode == 0 and done.stdout.strip() == "xlsx_tools.excel.button", done.stderr
 
 
 def test_a_plain_build_leaves_xlwings_settings_alone(built):
@@ -177,7 +177,7 @@ def test_cli_build_install_uninstall(tmp_path):
 
 
 def test_install_while_excel_holds_the_add_in_leaves_nothing_behind(tmp_path, monkeypatch):
-    from xlsx_tools import output
+    from xlsx_tools.write import output
 
     folder = tmp_path / "XLSTART"
     addin.install(folder, addin.Settings(interpreter_win=WIN_PYTHON))

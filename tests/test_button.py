@@ -11,11 +11,11 @@ import jsonbook
 import pytest
 from conftest import CLEAN_SAMPLE, CONTACT
 
-from xlsx_tools import style
-from xlsx_tools.declaration import load
-from xlsx_tools.layout import workbook_layout
-from xlsx_tools.marking import cells_of
-from xlsx_tools.validate import validate_paths
+from xlsx_tools.check.validate import validate_paths
+from xlsx_tools.format.declaration import load
+from xlsx_tools.format.layout import workbook_layout
+from xlsx_tools.write import style
+from xlsx_tools.write.marking import cells_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples" / "报表").rglob("*.xlsx"))
@@ -139,7 +139,7 @@ def test_a_workbook_that_is_not_the_template_gets_a_message(tmp_path, local_appd
 
 
 def test_an_unexpected_error_shows_a_short_message_and_logs_the_details(local_appdata, monkeypatch):
-    from xlsx_tools import button
+    from xlsx_tools.excel import button
 
     def broken(*args, **kwargs):
         raise RuntimeError("内部错误的细节")
@@ -195,7 +195,7 @@ class _Holder:
 
 
 def test_protection_is_lifted_for_marking_and_restored_with_the_same_allowances():
-    from xlsx_tools import button
+    from xlsx_tools.excel import button
 
     api = _ComSheet()
     with button._editable(_Holder(api)) as ok:
@@ -212,7 +212,7 @@ def test_protection_is_lifted_for_marking_and_restored_with_the_same_allowances(
 
 
 def test_a_password_leaves_the_sheet_as_it_is():
-    from xlsx_tools import button
+    from xlsx_tools.excel import button
 
     api = _ComSheet(password=True)
     with button._editable(_Holder(api)) as ok:
@@ -223,7 +223,7 @@ def test_a_password_leaves_the_sheet_as_it_is():
 
 
 def test_the_log_falls_back_to_the_temporary_folder(tmp_path, monkeypatch):
-    from xlsx_tools import button
+    from xlsx_tools.excel import button
 
     blocker = tmp_path / "不是文件夹"
     blocker.write_text("x", encoding="utf-8")

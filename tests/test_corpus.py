@@ -20,8 +20,8 @@ from agencies import agency, write
 from batches import FMT, detail_row_xml, fingerprint, nianbao, rows_of, sheet_contents, summed, table_values
 from click.testing import CliRunner
 
-from xlsx_tools.summary import detail_column
-from xlsx_tools.xmlparts import unescape
+from xlsx_tools.format.layout import detail_column
+from xlsx_tools.read.xmlparts import unescape
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +95,8 @@ def test_the_runs_end_as_they_should(runs, bad_corpus):
 def test_every_refusal_is_decided_before_parsing(bad_corpus, monkeypatch):
     """Refused files never reach the worksheet parser: the decision comes from the first bytes, the
     zip directory and the workbook's own small parts."""
-    from xlsx_tools import container
-    from xlsx_tools.reader import read_path
+    from xlsx_tools.read import container
+    from xlsx_tools.read.reader import read_path
 
     def parser_reached(*_args):
         raise AssertionError("a refused file reached the worksheet parser")
@@ -179,8 +179,9 @@ def test_worst_of_the_corpus_costs_only_itself(bad_corpus, tmp_path, monkeypatch
     Python readers here cannot abort natively (calamine is not used), so the abort is simulated at
     the boundary where it would happen: the worker reading that file calls ``os.abort()``.
     """
-    from xlsx_tools import merge, pool, summary
-    from xlsx_tools import validate as validate_mod
+    from xlsx_tools.check import validate as validate_mod
+    from xlsx_tools.consolidate import merge, summary
+    from xlsx_tools.read import pool
 
     folder = tmp_path / "in"
     good = write(folder / "好.xlsx", agency(3))
@@ -258,7 +259,7 @@ def test_replace_refused_keeps_the_verified_file(tmp_path, monkeypatch):
 def test_an_unwritable_output_folder_is_refused_before_reading(tmp_path, monkeypatch):
     """RELIABILITY 51: root ignores folder permissions here, so "not writable" is simulated where it
     is decided (os.access on the output folder)."""
-    from xlsx_tools import validate as validate_mod
+    from xlsx_tools.check import validate as validate_mod
     from xlsx_tools.cli import main
 
     folder = tmp_path / "in"

@@ -9,8 +9,8 @@ import unicodedata
 import pytest
 from conftest import ROOT, SEEDS
 
-from xlsx_tools.declaration import DECLARATION_FILE, parse
-from xlsx_tools.rules import RuleError, checks, expand
+from xlsx_tools.format.declaration import DECLARATION_FILE, parse
+from xlsx_tools.format.rules import RuleError, checks, expand
 
 
 def _norm(text: str) -> str:

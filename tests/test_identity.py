@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from xlsx_tools import uscc
-from xlsx_tools.identity import check_identity, normalise
+from xlsx_tools.check.identity import check_identity, normalise
+from xlsx_tools.format import uscc
 
 # Published codes of real organisations (business licences shown on their sites).
 REAL = ["9144030071526726XG", "91110000600037341L"]

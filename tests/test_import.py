@@ -18,13 +18,13 @@ from batches import nianbao
 from conftest import ROOT, SEEDS
 from openpyxl import load_workbook
 
-from xlsx_tools.declaration import load
-from xlsx_tools.importer import import_document
-from xlsx_tools.imports import import_one, import_paths
-from xlsx_tools.layout import workbook_layout
-from xlsx_tools.published import Document, docx_lines, html_lines, read_document
-from xlsx_tools.reader import read_path
-from xlsx_tools.roster import read_roster
+from xlsx_tools.consolidate.roster import read_roster
+from xlsx_tools.format.declaration import load
+from xlsx_tools.format.layout import workbook_layout
+from xlsx_tools.published.document import Document, docx_lines, html_lines, read_document
+from xlsx_tools.published.importing import import_one, import_paths
+from xlsx_tools.published.matcher import import_document
+from xlsx_tools.read.reader import read_path
 
 FMT = load()
 KINDS, MAX_MB = FMT.importer["suffixes"], FMT.importer["max_mb"]

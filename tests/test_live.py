@@ -9,9 +9,9 @@ import pytest
 from conftest import CLEAN_SAMPLE, CONTACT
 from openpyxl import load_workbook
 
-from xlsx_tools.layout import workbook_layout
-from xlsx_tools.live import LivePackage, raw_cell, validate_live
-from xlsx_tools.validate import validate_paths
+from xlsx_tools.check.validate import validate_live, validate_paths
+from xlsx_tools.format.layout import workbook_layout
+from xlsx_tools.read.live import LivePackage, raw_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples" / "报表").rglob("*.xlsx"))

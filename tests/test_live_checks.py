@@ -8,9 +8,9 @@ import pytest
 from fills import T3, correct_values, write_filled
 from openpyxl import load_workbook
 
-from xlsx_tools.declaration import load
-from xlsx_tools.layout import workbook_layout
-from xlsx_tools.rules import checks
+from xlsx_tools.format.declaration import load
+from xlsx_tools.format.layout import workbook_layout
+from xlsx_tools.format.rules import checks
 
 
 def _total_formula_overwrite(key: str, delta: int):
@@ -205,7 +205,7 @@ VALIDATOR_ALSO = {"S6-fee-in-yuan-text": {"S9"}, "R1-new-plus-one": {"T1:said2"}
 def test_validator_agrees_with_the_live_checks(filled, saved_by_libreoffice, source):
     """nianbao validate finds exactly what the template's 校验 sheet shows, for every case, both on
     the script-written file (totals re-derived) and on LibreOffice's saved copy (cached values)."""
-    from xlsx_tools.validate import validate_paths
+    from xlsx_tools.check.validate import validate_paths
 
     files = filled if source == "written-by-script" else saved_by_libreoffice
     reports = validate_paths(files)

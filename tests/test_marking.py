@@ -5,11 +5,11 @@ from __future__ import annotations
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from xlsx_tools import marking, style
 from xlsx_tools.cli import main
-from xlsx_tools.declaration import load
-from xlsx_tools.findings import registered
-from xlsx_tools.reader import Report
+from xlsx_tools.format.declaration import load
+from xlsx_tools.format.findings import registered
+from xlsx_tools.read.reader import Report
+from xlsx_tools.write import marking, style
 
 FMT = load()
 

@@ -7,7 +7,7 @@ import zipfile
 
 from conftest import ROOT
 
-from xlsx_tools import template
+from xlsx_tools.write import template
 
 MASTER = ROOT / "workbook" / "nianbao-template.xlsx"
 # creation and save times differ between any two builds; nothing else may

@@ -23,7 +23,7 @@ from agencies import agency, code, dated, write
 from batches import FMT, detail_row_xml, fingerprint, nianbao, roster, rows_of, sheet_contents, summed, table_values
 from openpyxl import load_workbook
 
-from xlsx_tools.layout import workbook_layout
+from xlsx_tools.format.layout import workbook_layout
 
 # -- the mixed batch ---------------------------------------------------------------------------
 GOOD = [0, 1, 2, 5]  # 2 is a street office with one blank cell (a warning); 5 is off the roster
@@ -258,7 +258,8 @@ def test_output_inside_an_input_folder_or_equal_to_an_input_is_refused_before_re
 
 
 def test_failure_while_writing_leaves_the_earlier_summary_byte_identical(tmp_path, monkeypatch):
-    from xlsx_tools import merge, sheetxml, summary
+    from xlsx_tools.consolidate import merge, summary
+    from xlsx_tools.write import sheetxml
 
     folder = tmp_path / "in"
     write(folder / "a.xlsx", agency(0))
@@ -282,7 +283,7 @@ def test_failure_while_writing_leaves_the_earlier_summary_byte_identical(tmp_pat
 
 
 def test_a_summary_that_does_not_check_out_is_not_moved_in(tmp_path, monkeypatch):
-    from xlsx_tools import merge, summary
+    from xlsx_tools.consolidate import merge, summary
 
     folder = tmp_path / "in"
     write(folder / "a.xlsx", agency(0))
@@ -321,7 +322,8 @@ def test_agency_text_that_looks_like_a_formula_stays_text(tmp_path):
 
 
 def test_a_hanging_file_costs_that_file_only_in_a_merge(tmp_path, hang_on):
-    from xlsx_tools import merge, pool
+    from xlsx_tools.consolidate import merge
+    from xlsx_tools.read import pool
 
     folder = tmp_path / "in"
     for n in range(3):

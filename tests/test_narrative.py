@@ -7,10 +7,10 @@ import pytest
 from conftest import SEEDS
 from fills import correct_values, fill
 
-from xlsx_tools import template
-from xlsx_tools.narrative import sentences, statements
-from xlsx_tools.reader import read_bytes
-from xlsx_tools.validate import validate_reports
+from xlsx_tools.check.narrative import sentences, statements
+from xlsx_tools.check.validate import validate_reports
+from xlsx_tools.read.reader import read_bytes
+from xlsx_tools.write import template
 
 
 def _validate(**changes):

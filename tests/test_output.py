@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from xlsx_tools import output, template
+from xlsx_tools.write import output, template
 
 
 def _sha(path) -> str:
@@ -69,7 +69,7 @@ def test_rows_of_any_value_stay_well_formed_and_read_back(tmp_path):
 
     from openpyxl import Workbook, load_workbook
 
-    from xlsx_tools import sheetxml
+    from xlsx_tools.write import sheetxml
 
     values = [float("inf"), float("nan"), Decimal("Infinity"), "a\x01b", "=1+1", "长" * 40000, Decimal("1.10"), 7]
     wb = Workbook()

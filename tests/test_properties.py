@@ -32,11 +32,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from xlsx_tools import merge, summary, template
-from xlsx_tools.declaration import load
-from xlsx_tools.layout import workbook_layout
-from xlsx_tools.reader import read_bytes, read_path
-from xlsx_tools.validate import validate_paths, validate_reports
+from xlsx_tools.check.validate import validate_paths, validate_reports
+from xlsx_tools.consolidate import merge, submissions, summary
+from xlsx_tools.format.declaration import load
+from xlsx_tools.format.layout import workbook_layout
+from xlsx_tools.read.reader import read_bytes, read_path
+from xlsx_tools.write import template
 
 FMT = load()
 LAYOUT = workbook_layout()
@@ -229,11 +230,11 @@ def write_agencies(folder: Path, fills: dict[int, Fill]) -> None:
         write(folder / f"{n}.xlsx", f.values(agency(n)))
 
 
-def merged(folders: list[Path], out: Path, region: str) -> merge.Consolidation:
+def merged(folders: list[Path], out: Path, region: str) -> submissions.Consolidation:
     """Merge in-process; every file must be included. The summary checks itself as it is written
     (it validates without errors at its level and holds the sums: C1)."""
     result = merge.consolidate(folders, merge.Options(jobs=1, region=region))
-    assert [s.status for s in result.submissions] == [merge.INCLUDED] * len(result.submissions)
+    assert [s.status for s in result.submissions] == [submissions.INCLUDED] * len(result.submissions)
     out.parent.mkdir(parents=True, exist_ok=True)
     summary.write_summary(result, out)
     return result

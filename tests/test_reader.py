@@ -11,10 +11,10 @@ import pytest
 from fills import correct_values, fill, write_filled
 from openpyxl import load_workbook
 
-from xlsx_tools import template
-from xlsx_tools.container import Limits
-from xlsx_tools.reader import read_bytes, read_path
-from xlsx_tools.validate import collect, validate_paths
+from xlsx_tools.check.validate import collect, validate_paths
+from xlsx_tools.read.container import Limits
+from xlsx_tools.read.reader import read_bytes, read_path
+from xlsx_tools.write import template
 
 
 @pytest.mark.parametrize("c", [c for c in corpus.CASES if c.refusal], ids=lambda c: c.name)
@@ -117,7 +117,7 @@ def test_2019_layout_is_refused_as_such():
 
 
 def validate_paths_bytes(data: bytes, name: str = "x.xlsx"):
-    from xlsx_tools.validate import validate_reports
+    from xlsx_tools.check.validate import validate_reports
 
     return validate_reports([read_bytes(data, name)])[0]
 
@@ -174,7 +174,7 @@ def test_values_saved_by_a_real_client_are_read_from_cached_results(tmp_path, li
 
 
 def test_inputs_never_change_after_validate_and_annotate(tmp_path):
-    from xlsx_tools.annotate import annotate_reports
+    from xlsx_tools.write.annotate import annotate_reports
 
     values = correct_values()
     values["t3.new.natural"] = 99

@@ -10,7 +10,7 @@ from fills import CODE
 from openpyxl import Workbook, load_workbook
 
 from xlsx_tools.cli import main
-from xlsx_tools.roster import read_roster, safe_filename, write_personalised
+from xlsx_tools.consolidate.roster import read_roster, safe_filename, write_personalised
 
 
 def test_read_roster_locates_each_problem(roster_file):

@@ -7,7 +7,7 @@ import re
 
 from conftest import ROOT
 
-SOURCES = sorted((ROOT / "xlsx_tools").glob("*.py"))
+SOURCES = sorted((ROOT / "xlsx_tools").rglob("*.py"))
 # an A1 address in a string literal, such as "D6", "$J$29" or "B5:D6"
 ADDRESS = re.compile(r"^\$?[A-Z]{1,3}\$?[0-9]{1,7}(:\$?[A-Z]{1,3}\$?[0-9]{1,7})?$")
 

@@ -10,9 +10,9 @@ from defusedxml import ElementTree
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from xlsx_tools import template
-from xlsx_tools.layout import input_ranges
-from xlsx_tools.rules import checks
+from xlsx_tools.format.layout import input_ranges
+from xlsx_tools.format.rules import checks
+from xlsx_tools.write import template
 
 # Functions that Excel 2010+, WPS and LibreOffice all evaluate (the template may use no others).
 PORTABLE = {"SUM", "N", "LEN", "TRIM", "ISNUMBER", "SEARCH", "MID", "FIND", "UPPER", "MOD", "INT",

@@ -12,7 +12,7 @@ from fills import correct_values, write_filled
 from openpyxl import load_workbook
 
 from xlsx_tools.cli import main
-from xlsx_tools.declaration import load
+from xlsx_tools.format.declaration import load
 
 
 def run(*args):
@@ -105,7 +105,7 @@ def test_installed_command_validates(tmp_path):
 
 def test_a_crash_on_one_file_costs_that_file_only(tmp_path, monkeypatch):
     """An unexpected failure while reading one workbook is F-CRASH for it; the others are validated."""
-    from xlsx_tools import validate as validate_mod
+    from xlsx_tools.check import validate as validate_mod
 
     good = write_filled(tmp_path / "ok.xlsx", correct_values())
     bad = write_filled(tmp_path / "boom.xlsx", correct_values())
@@ -127,7 +127,7 @@ def test_a_worker_killed_mid_batch_costs_one_file(tmp_path, monkeypatch):
     """A worker process that dies (as a native crash would) loses only the file that kills it."""
     import os
 
-    from xlsx_tools import validate as validate_mod
+    from xlsx_tools.check import validate as validate_mod
 
     files = [write_filled(tmp_path / f"{n}.xlsx", correct_values()) for n in range(4)]
     real = validate_mod.read_path
@@ -147,8 +147,8 @@ def test_a_hanging_file_costs_that_file_only(tmp_path, hang_on):
     """A file that makes its reader hang is stopped at the time limit (F-TIMEOUT); the rest is read."""
     import time
 
-    from xlsx_tools import pool
-    from xlsx_tools import validate as validate_mod
+    from xlsx_tools.check import validate as validate_mod
+    from xlsx_tools.read import pool
 
     files = [write_filled(tmp_path / f"{n}.xlsx", correct_values()) for n in range(3)]
     hang_on("1.xlsx")

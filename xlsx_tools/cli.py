@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from . import __version__, pool
-from .container import Limits
-from .declaration import load
-from .findings import Finding, worst
-from .output import OutputError
+from . import __version__
+from .format.declaration import load
+from .format.findings import Finding, worst
+from .read import pool
+from .read.container import Limits
+from .write.output import OutputError
 
 DEFAULT_TEMPLATE = "年报模板.xlsx"
 
@@ -29,7 +30,7 @@ def _roster_columns() -> str:
 
 
 def _echo_findings(findings: list[Finding]) -> None:
-    from .render import COLOURS
+    from .check.render import COLOURS
 
     for f in findings:
         click.secho(f.render(), fg=COLOURS.get(f.severity), err=True)
@@ -74,9 +75,9 @@ def template(output, year, agency, code, region, kind, roster, outdir) -> None:
       nianbao template -o 区科技局.xlsx --agency 某区科学技术局 --code 11410000MB0000000X --kind 部门
       nianbao template --roster 名录.xlsx --outdir 各单位模板 --year 2025
     """
-    from . import roster as roster_mod
-    from . import template as template_mod
-    from .identity import check_identity, normalise
+    from .check.identity import check_identity, normalise
+    from .consolidate import roster as roster_mod
+    from .write import template as template_mod
 
     if roster is not None:
         if outdir is None or output is not None or any((agency, code, region, kind)):
@@ -127,12 +128,12 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
       nianbao validate 收到的报表/ --format json > 校验结果.json
       nianbao validate 收到的报表/ --annotate 标注副本/
     """
-    from .validate import validate_paths
+    from .check.validate import validate_paths
 
     limits = Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts)
     reports = validate_paths(inputs, limits, jobs, pool.Budget(seconds=timeout))
     if annotate is not None:
-        from .annotate import annotate_reports
+        from .write.annotate import annotate_reports
 
         try:
             done = annotate_reports(reports, annotate)
@@ -181,7 +182,8 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
       nianbao merge 收到的报表/ -o 汇总.xlsx --roster 名录.xlsx --previous 2024汇总.xlsx
       nianbao merge 各区汇总/ -o 全市汇总.xlsx
     """
-    from .merge import MergeError, Options, check_output, consolidate
+    from .consolidate.merge import Options, check_output, consolidate
+    from .consolidate.submissions import MergeError
 
     if output.suffix.lower() != ".xlsx":
         raise click.UsageError("汇总表须保存为 .xlsx 文件（-o 汇总.xlsx）。")
@@ -190,7 +192,7 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
         roster_data = _merge_roster(roster)
         previous_data = None
         if previous is not None:
-            from .crossyear import read_previous
+            from .consolidate.crossyear import read_previous
 
             previous_data = read_previous(previous)
     except MergeError as exc:
@@ -205,13 +207,13 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
         raise click.ClickException(str(exc)) from exc
     finally:
         progress.finish()
-    from .summary import write_summary
+    from .consolidate.summary import write_summary
 
     try:
         write_summary(result, output)
         if report_path is not None:
-            from .merge import report_json
-            from .output import write_atomic
+            from .consolidate.merge import report_json
+            from .write.output import write_atomic
 
             write_atomic(report_path, lambda tmp: tmp.write_text(report_json(result, output), encoding="utf-8"))
     except OutputError as exc:
@@ -245,8 +247,8 @@ def import_(reports, output, roster, output_format, max_mb) -> None:
       nianbao import 科技局2024年报.txt -o 科技局2024.xlsx
       nianbao import 往年年报/ -o 往年工作簿/ --roster 名录.xlsx
     """
-    from .imports import ImportUsage, import_paths
-    from .merge import MergeError
+    from .consolidate.submissions import MergeError
+    from .published.importing import ImportUsage, import_paths
 
     try:
         outcomes = import_paths(reports, output, _merge_roster(roster), max_mb)
@@ -259,7 +261,7 @@ def import_(reports, output, roster, output_format, max_mb) -> None:
 
 def _echo_reports(reports, output_format: str) -> None:
     """Print reports as text or JSON and exit 1 when any has an error (validate and import)."""
-    from . import render
+    from .check import render
 
     if output_format == "json":
         click.echo(render.as_json(reports))
@@ -272,8 +274,8 @@ def _echo_reports(reports, output_format: str) -> None:
 def _merge_roster(path: Path | None):
     if path is None:
         return None
-    from .merge import MergeError
-    from .roster import read_roster
+    from .consolidate.roster import read_roster
+    from .consolidate.submissions import MergeError
 
     roster = read_roster(path)
     if not roster.agencies:
@@ -304,7 +306,7 @@ class _Progress:
 
 
 def _echo_merge(result, output: Path, report_path: Path | None) -> None:
-    from .render import COLOURS
+    from .check.render import COLOURS
 
     c = result.counts()
     missing = sum(m.situation == "on_roster" for m in result.missing)
@@ -345,7 +347,7 @@ def addin() -> None:
               help="在加载项中记录按钮使用的 Python（只写 --python 则记录当前这个）。")
 def addin_build(outdir, python) -> None:
     """用已安装的 xlwings 生成加载项 nianbao_addin.xlam（无需 Excel）。"""
-    from . import addin as addin_mod
+    from .excel import addin as addin_mod
 
     settings = addin_mod.current_settings(executable=python) if python else None
     try:
@@ -373,7 +375,7 @@ def addin_uninstall(folder) -> None:
 
 
 def _addin_outcome(action: str, folder: Path | None) -> None:
-    from . import addin as addin_mod
+    from .excel import addin as addin_mod
 
     try:
         outcome = getattr(addin_mod, action)(folder)

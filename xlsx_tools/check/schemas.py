@@ -1,0 +1,331 @@
+"""pandera schemas built from the declaration, validating many reports in one stacked frame.
+
+Ranges (S6: no negatives, whole counts) are checked on a long frame of every input number (one row
+per report and cell). The declared rules and narrative statements are dataframe checks on the wide
+frame (one row per report, one column per field key), each a vectorised evaluation of the same
+parsed condition the template turns into a worksheet formula. Failures come back as findings
+located at the rule's cell of each failing report.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from functools import cache
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..format import uscc
+from ..format.declaration import Field, Format, load
+from ..format.findings import Finding, registered
+from ..format.layout import workbook_layout
+from ..format.rules import TOTAL_PARTS, Check, RuleError, cellwise, checks, marked_keys, resolve, text_keys, top_call
+from ..read.reader import Report
+from . import narrative
+
+_OPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
+TOLERANCE = 1e-6  # integer identities are exact; 万元 sums compare well inside 0.0001
+_EVALUATOR: dict[str, Evaluator] = {}
+
+
+class Evaluator:
+    """Rule conditions over a stacked frame: each node becomes a Series (one value per report)."""
+
+    def __init__(self, fmt: Format, df: pd.DataFrame):
+        self.fmt, self.df = fmt, df
+        self._numbers: dict[str, pd.Series] = {}
+        self._texts: dict[str, pd.Series] = {}
+        self._said: dict[str, dict] = {}
+
+    @classmethod
+    def of(cls, fmt: Format, df: pd.DataFrame) -> Evaluator:
+        """One evaluator per frame, so the many rule checks share their column conversions."""
+        cached = _EVALUATOR.get("last")
+        if cached is None or cached.df is not df:
+            cached = _EVALUATOR["last"] = cls(fmt, df)
+        return cached
+
+    def disagreements(self, statement: narrative.Statement) -> dict:
+        """A narrative statement's disagreements with this frame (the check and its findings share them)."""
+        if statement.id not in self._said:
+            self._said[statement.id] = narrative.disagreements(statement, self.df, self)
+        return self._said[statement.id]
+
+    def _column(self, key: str) -> pd.Series:
+        return self.df[key] if key in self.df else pd.Series([None] * len(self.df), index=self.df.index)
+
+    def number(self, key: str) -> pd.Series:
+        if key not in self._numbers:
+            self._numbers[key] = pd.to_numeric(self._column(key), errors="coerce").fillna(0.0)
+        return self._numbers[key]
+
+    def text(self, key: str) -> pd.Series:
+        if key not in self._texts:
+            self._texts[key] = self._column(key).map(lambda v: "" if v is None or v != v else str(v).strip())
+        return self._texts[key]
+
+    def condition(self, node: ast.expr) -> pd.Series:
+        if isinstance(node, ast.BoolOp):
+            parts = [self.condition(v) for v in node.values]
+            out = parts[0]
+            for p in parts[1:]:
+                out = (out & p) if isinstance(node.op, ast.And) else (out | p)
+            return out
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return ~self.condition(node.operand)
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        raise RuleError(f"not a condition: {ast.unparse(node)}")
+
+    def value(self, node: ast.expr) -> pd.Series | float | str:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -self.value(node.operand)
+        if isinstance(node, ast.BinOp):
+            left, right = self.value(node.left), self.value(node.right)
+            return left + right if isinstance(node.op, ast.Add) else left - right
+        target = resolve(self.fmt, node)
+        return self.number(target.key) if isinstance(target, Field) else self.text(target.key)
+
+    def _compare(self, node: ast.Compare) -> pd.Series:
+        op, right_node = node.ops[0], node.comparators[0]
+        left = self.value(node.left)
+        if isinstance(op, (ast.In, ast.NotIn)):
+            choices = [self.value(e) for e in right_node.elts]  # type: ignore[attr-defined]
+            hit = left.isin(choices)
+            return hit if isinstance(op, ast.In) else ~hit
+        right = self.value(right_node)
+        if isinstance(left, pd.Series) and pd.api.types.is_numeric_dtype(left) and not isinstance(right, str):
+            diff = left - right
+            name = _OPS[type(op)]
+            return {"eq": diff.abs() <= TOLERANCE, "ne": diff.abs() > TOLERANCE,
+                    "lt": diff < -TOLERANCE, "le": diff <= TOLERANCE,
+                    "gt": diff > TOLERANCE, "ge": diff >= -TOLERANCE}[name]
+        return getattr(left, f"__{_OPS[type(op)]}__")(right)
+
+    def _call(self, node: ast.Call) -> pd.Series:
+        fn = node.func.id  # type: ignore[attr-defined]
+        fmt = self.fmt
+        if fn == "mentions":
+            first = node.args[0]
+            targets = first.elts if isinstance(first, ast.Tuple) else [first]
+            pattern = "|".join(re.escape(a.value) for a in node.args[1:])  # type: ignore[attr-defined]
+            hit = pd.Series(False, index=self.df.index)
+            for t in targets:
+                for key in text_keys(resolve(fmt, t)):
+                    hit |= self.text(key).str.contains(pattern, regex=True)
+            return hit
+        target = resolve(fmt, node.args[0])
+        if fn == "present":
+            ok = pd.Series(True, index=self.df.index)
+            for key in text_keys(target):
+                ok &= self.text(key) != ""
+            return ok
+        if fn in TOTAL_PARTS:
+            total, parts = self.total_sides(fn, target)
+            return (total - parts).abs() <= TOLERANCE
+        column = self._column(target.key)
+        if fn == "uscc":
+            return column.map(lambda v: isinstance(v, str) and uscc.is_valid(v))
+        if fn == "choice":
+            return self.text(target.key).isin(target.choices)
+        if fn == "year":
+            first = fmt.meta["first_year"]
+            return column.map(lambda v: isinstance(v, int) and not isinstance(v, bool) and first <= v <= 9999)
+        if fn == "date":
+            since = dt.date(fmt.meta["first_year"], 1, 1)
+            return column.map(lambda v: isinstance(v, dt.date) and v >= since)
+        raise RuleError(f"no evaluation for {fn}()")
+
+    def total_sides(self, fn: str, target: Field) -> tuple[pd.Series, pd.Series]:
+        parts = getattr(target, TOTAL_PARTS[fn])
+        return self.number(target.key), sum(self.number(k) for k in parts)
+
+    def sides(self, check: Check) -> tuple[pd.Series, pd.Series] | None:
+        """The two numbers a failing check compares, for its message (None when not numeric)."""
+        tree = check.tree
+        fn = top_call(tree)
+        if fn in TOTAL_PARTS:
+            return self.total_sides(fn, resolve(self.fmt, tree.args[0]))  # type: ignore[attr-defined]
+        if isinstance(tree, ast.Compare) and not isinstance(tree.ops[0], (ast.In, ast.NotIn)):
+            left, right = self.value(tree.left), self.value(tree.comparators[0])
+            if isinstance(left, pd.Series) and pd.api.types.is_numeric_dtype(left):
+                right = right if isinstance(right, pd.Series) else pd.Series(right, index=left.index)
+                return left, right
+        return None
+
+
+def _rule_check(fmt: Format, check: Check) -> pa.Check:
+    def evaluate(df: pd.DataFrame) -> pd.Series:
+        return Evaluator.of(fmt, df).condition(check.tree).astype(bool)
+
+    # pandera keeps whole failing rows of a dataframe check (every column); one case tells that
+    # the check failed, and the same function lists the failing reports (see validate)
+    return pa.Check(evaluate, name=check.id, error=check.id, n_failure_cases=1)
+
+
+@cache
+def cell_schema() -> pa.DataFrameSchema:
+    """Types and ranges of every input number, on the long frame (one row per report and cell)."""
+    return pa.DataFrameSchema(
+        {
+            "value": pa.Column(float, nullable=True, checks=[
+                pa.Check(lambda s: s.isna() | (s >= 0), name="S6/negative", error="S6/negative")]),
+            "integer": pa.Column(bool),
+        },
+        checks=[pa.Check(lambda d: ~d["integer"] | d["value"].isna() | (d["value"] % 1 == 0),
+                         name="S6/fraction", error="S6/fraction")],
+        strict=True, coerce=False,
+    )
+
+
+def _statement_check(fmt: Format, statement: narrative.Statement) -> pa.Check:
+    def evaluate(df: pd.DataFrame) -> pd.Series:
+        bad = Evaluator.of(fmt, df).disagreements(statement)
+        return pd.Series([i not in bad for i in df.index], index=df.index)
+
+    return pa.Check(evaluate, name=statement.id, error=statement.id, n_failure_cases=1)
+
+
+@cache
+def report_schema(fmt: Format | None = None) -> pa.DataFrameSchema:
+    """The schema of the stacked frame (one row per report, one column per field): one check per
+    declared rule and one per declared narrative statement."""
+    fmt = fmt or load()
+    rule_checks = [_rule_check(fmt, c) for c in checks(fmt) if not cellwise(c)]
+    rule_checks += [_statement_check(fmt, s) for s in narrative.statements(fmt)]
+    return pa.DataFrameSchema(checks=rule_checks, strict=False, coerce=False)
+
+
+def cells(df: pd.DataFrame, fmt: Format) -> pd.DataFrame:
+    """The long frame of input numbers (totals are R2/R3/R6's business): report, key, value."""
+    inputs = [f for f in fmt.table_fields if not f.is_total and f.key in df]
+    long = df[[f.key for f in inputs]].melt(var_name="key", value_name="value", ignore_index=False)
+    integer = {f.key: fmt.types[f.type].integer for f in inputs}
+    long["integer"] = long["key"].map(integer).astype(bool)
+    long["report"] = long.index
+    long = long.reset_index(drop=True)
+    long["value"] = long["value"].astype("float64")
+    return long
+
+
+def stack(reports: list[Report], fmt: Format) -> pd.DataFrame:
+    """One row per readable report (index = position in ``reports``); numbers as float64."""
+    rows = {i: r.values for i, r in enumerate(reports) if r.readable}
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    for f in fmt.table_fields:
+        if f.key in df:
+            df[f.key] = pd.to_numeric(df[f.key], errors="coerce").astype("float64")
+    return df
+
+
+def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
+    """Run the schemas over all readable reports at once and add the findings to each report."""
+    fmt = fmt or load()
+    df = stack(reports, fmt)
+    if df.empty:
+        return reports
+    layout = workbook_layout(fmt)
+    long = cells(df, fmt)
+    try:
+        cell_schema().validate(long[["value", "integer"]], lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        failed = exc.failure_cases[["check", "index"]].dropna().drop_duplicates()
+        for name, index in failed.itertuples(index=False):
+            row = long.loc[int(index)]
+            _cell_finding(fmt, layout, str(name), str(row["key"]), int(row["report"]), reports)
+    try:
+        report_schema(fmt).validate(df, lazy=True)
+        return reports
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases[["check", "index"]].dropna().drop_duplicates()
+    by_id = {c.id: c for c in checks(fmt)}
+    said = {s.id: s for s in narrative.statements(fmt)}
+    evaluator = Evaluator.of(fmt, df)
+    for name in dict.fromkeys(str(c) for c in cases["check"]):
+        if name in by_id:
+            check = by_id[name]
+            passed = evaluator.condition(check.tree).astype(bool)
+            _rule_findings(fmt, layout, evaluator, check, [int(i) for i in passed.index[~passed]], reports)
+        elif name in said:
+            _statement_findings(fmt, layout, evaluator, said[name], reports)
+    return reports
+
+
+def _total_label(fmt: Format, check: Check) -> str:
+    """The heading of the total a total check is about: the row's for row_total, else the column's."""
+    target = resolve(fmt, check.tree.args[0])  # type: ignore[attr-defined]
+    return target.row.label if top_call(check.tree) == "row_total" else target.column.label
+
+
+def _tables_of(fmt: Format, check: Check) -> set[str]:
+    return {fmt.field(k).table for k in marked_keys(fmt, check) if isinstance(fmt.field(k), Field)}
+
+
+def _rule_findings(fmt, layout, evaluator: Evaluator, check: Check, indexes: list[int],
+                   reports: list[Report]) -> None:
+    keys = marked_keys(fmt, check)
+    sheet, span = layout.locate(keys[0])
+    f = fmt.field(keys[0])
+    labels = f.labels if isinstance(f, Field) else (getattr(f, "label", ""),)
+    sides = evaluator.sides(check)
+    tables = _tables_of(fmt, check)
+    for i in indexes:
+        report = reports[i]
+        if tables & report.unread_tables:  # a table not read cannot break or satisfy a rule
+            continue
+        actual = expected = None
+        message = f"未通过：{check.title}"
+        if sides is not None:
+            actual, expected = _plain(sides[0].loc[i]), _plain(sides[1].loc[i])
+            names = (_total_label(fmt, check), "各项之和") if top_call(check.tree) in TOTAL_PARTS else ("左边", "右边")
+            message += f"（{names[0]} {_num(actual)}，{names[1]} {_num(expected)}）"
+        elif not isinstance(f, Field):
+            actual = report.values.get(keys[0])
+            if actual not in (None, "") and len(str(actual)) <= 40:
+                message += f"（实际为“{actual}”）"
+        report.findings.append(Finding(
+            check.code, check.severity, message, check.rule.hint, file=report.file, sheet=sheet,
+            cell=span.ref, labels=tuple(labels), actual=actual, expected=expected,
+            extra={"check": check.id, "cells": [layout.a1(k) for k in keys]}))
+
+
+def _statement_findings(fmt, layout, evaluator: Evaluator, statement, reports) -> None:
+    rule = next(r for r in fmt.rules if r.code == statement.code and not r.expr)
+    for index, found in evaluator.disagreements(statement).items():
+        report = reports[index]
+        for s in found:
+            sheet, span = layout.locate(s.key)
+            table = " 或 ".join(_num(_plain(v)) for v in dict.fromkeys(s.table) if v == v)
+            quote = s.sentence if len(s.sentence) <= 80 else s.sentence[:78] + "…"
+            report.findings.append(Finding(
+                rule.code, rule.severity, f"未通过：{rule.title}：正文“{quote}”写 {s.number}，应为 {table}",
+                rule.hint, file=report.file, sheet=sheet, cell=span.ref,
+                labels=(fmt.field(s.key).label,), actual=s.number, expected=_plain(s.table[0]),
+                extra={"check": statement.id, "sentence": s.sentence}))
+
+
+def _cell_finding(fmt, layout, key: str, column: str, index: int, reports: list[Report]) -> None:
+    report = reports[index]
+    f = fmt.field(column)
+    sheet, span = layout.locate(column)
+    raw = report.values.get(column)
+    report.findings.append(registered(key, file=report.file, sheet=sheet, cell=span.ref, labels=f.labels,
+                                      actual=raw, raw=_num(raw)))
+
+
+def _plain(value):
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _num(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+

@@ -1,0 +1,281 @@
+"""Consolidation: many agency workbooks in, one accounted-for district summary out.
+
+Every file found is read and validated by the same library as ``nianbao validate`` (in worker
+processes, each file under a time limit) and ends in exactly one state: included, rejected
+(any error: it adds nothing, rule C2), skipped (not a workbook) or duplicate (byte-identical, or a
+resubmission that ``--prefer newest`` set aside). Sums are cell-wise over the included files;
+万元 amounts are summed as exact decimals. Nothing here writes a file: see :mod:`summary`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..check.validate import collect, read_all
+from ..format.declaration import Format, load
+from ..format.findings import registered
+from ..read import pool
+from ..read.container import Limits
+from . import crossyear
+from .roster import Roster, name_key
+from .submissions import (
+    DUPLICATE,
+    INCLUDED,
+    REJECTED,
+    SKIPPED,
+    Consolidation,
+    MergeError,
+    Missing,
+    Submission,
+    to_submission,
+)
+
+
+@dataclass
+class Options:
+    year: int | None = None
+    region: str | None = None
+    prefer_newest: bool = False
+    limits: Limits | None = None
+    budget: pool.Budget | None = None
+    jobs: int | None = None
+    today: dt.date | None = None
+
+
+def check_output(inputs: Iterable[Path], output: Path, extra: Iterable[Path] = ()) -> None:
+    """Refuse, before any work, an output that is an input or lies in an input folder (the next run
+    would read it), and an output folder that is missing or not writable."""
+    for target in (output, *extra):
+        resolved = Path(os.path.abspath(target)).resolve()
+        for item in inputs:
+            root = Path(item).resolve()
+            if resolved == root:
+                raise MergeError(f"输出文件 {target} 就是输入文件，会覆盖收到的报表；请换一个输出路径。")
+            if root.is_dir() and resolved.is_relative_to(root):
+                raise MergeError(f"输出文件 {target} 位于输入文件夹 {item} 之内，下次汇总会把它当作报表读入；"
+                                 "请保存到输入文件夹以外。")
+        folder = resolved.parent
+        if not folder.is_dir():
+            raise MergeError(f"输出目录不存在：{folder}")
+        if not os.access(folder, os.W_OK):
+            raise MergeError(f"输出目录不可写入：{folder}")
+
+
+def consolidate(inputs: Iterable[Path], options: Options | None = None, roster: Roster | None = None,
+                previous=None, progress: Callable[[int], None] | None = None,
+                on_found: Callable[[int], None] | None = None, fmt: Format | None = None) -> Consolidation:
+    """Read, validate and classify every file under ``inputs``; sum the included ones."""
+    fmt = fmt or load()
+    options = options or Options()
+    files, notes = collect(inputs, report_ignored=True)
+    files.sort(key=str)
+    if on_found is not None:  # the files to read (the others are skipped at once)
+        on_found(len(files))
+    read = read_all(files, options.limits, options.jobs, options.budget, convert=to_submission, done=progress)
+    submissions = sorted(read + [to_submission(r) for r in notes], key=lambda s: s.file)
+    for s in submissions:
+        s.status = SKIPPED if not s.errors and not s.sha256 else ""
+    _byte_identical(submissions)
+    candidates = [s for s in submissions if not s.status and not s.errors]
+    year = _year(candidates, options.year) or _common(s.identity.get("year") for s in submissions)
+    if not isinstance(year, int):
+        raise MergeError("没有一份报表能读出报告年度，请用 --year 指定汇总哪一年度。")
+    if previous is not None and previous.year not in (None, year - 1):
+        raise MergeError(f"上年汇总 {previous.file} 的年度为 {previous.year}，本次汇总的是 {year} 年度。")
+    _wrong_year(candidates, year)
+    level = _level([s for s in candidates if not s.errors])
+    _resubmissions([s for s in candidates if not s.errors], options.prefer_newest)
+    if previous is not None:
+        crossyear.check_agencies([s for s in candidates if not s.errors and not s.status], previous, fmt)
+    for s in submissions:
+        if s.status:
+            continue
+        if s.errors:
+            s.status = REJECTED
+            s.findings.append(registered("C2/rejected", file=s.file, errors=len(s.errors)))
+        else:
+            s.status = INCLUDED
+    included = sorted((s for s in submissions if s.status == INCLUDED), key=lambda s: (s.key, s.file))
+    region = options.region or _common(s.identity.get("region") for s in included) or ""
+    result = Consolidation(year, str(region), level + 1, options.today or dt.date.today(), submissions, included,
+                           _sums(included, fmt), roster_given=roster is not None)
+    if roster is not None:
+        _check_roster(result, roster)
+    if previous is not None:
+        result.findings += crossyear.check_summary(result, previous, fmt)
+    return result
+
+
+def _byte_identical(submissions: list[Submission]) -> None:
+    first: dict[str, Submission] = {}
+    for s in submissions:
+        if not s.sha256 or s.status:
+            continue
+        kept = first.setdefault(s.sha256, s)
+        if kept is not s:
+            s.status = DUPLICATE
+            s.note = kept.file
+            s.findings.append(registered("F-DUPLICATE", file=s.file, other=kept.file))
+
+
+def _common(values: Iterable[Any]) -> Any:
+    counted = Counter(v for v in values if v not in (None, ""))
+    return counted.most_common(1)[0][0] if counted else None
+
+
+def _year(candidates: list[Submission], wanted: int | None) -> int | None:
+    if wanted is not None:
+        return wanted
+    years = Counter(s.identity.get("year") for s in candidates if isinstance(s.identity.get("year"), int))
+    ranked = years.most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        raise MergeError("收到的报表年度不一（" + "、".join(f"{y} 年 {n} 份" for y, n in ranked)
+                         + "），请用 --year 指定汇总哪一年度。")
+    return ranked[0][0] if ranked else None
+
+
+def _wrong_year(candidates: list[Submission], year: int) -> None:
+    for s in candidates:
+        found = s.identity.get("year")
+        if found != year:
+            s.findings.append(registered("C5/year", file=s.file, found=found or "（未填）", year=year))
+
+
+def level_name(level: int) -> str:
+    return "单位报表" if level == 0 else f"{level} 级汇总表"
+
+
+def _level(candidates: list[Submission]) -> int:
+    """The level the batch is at (the most common); files of any other level are rejected, since a
+    summary merged with its own agencies would count them twice. A tie rejects both sides."""
+    levels = Counter(s.level for s in candidates).most_common()
+    if not levels:
+        return 0
+    tie = len(levels) > 1 and levels[0][1] == levels[1][1]
+    level = levels[0][0]
+    for s in candidates:
+        if s.level != level or tie:
+            others = "、".join(level_name(lv) for lv, _ in levels if lv != s.level)
+            s.findings.append(registered("C5/level", file=s.file, found=level_name(s.level), others=others))
+    return level if not tie else 0
+
+
+def _resubmissions(candidates: list[Submission], prefer_newest: bool) -> None:
+    """Two different files of one agency and year: an error on both, unless ``--prefer newest``
+    finds one strictly later 填报日期 (the others are then set aside, and say so)."""
+    groups: dict[tuple, list[Submission]] = defaultdict(list)
+    for s in candidates:
+        groups[(s.key, s.identity.get("year"))].append(s)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        newest = _newest(group) if prefer_newest else None
+        for s in group:
+            others = "、".join(o.file for o in group if o is not s)
+            if newest is None:
+                key = "C5/undecided" if prefer_newest else "C5/resubmitted"
+                s.findings.append(registered(key, file=s.file, agency=s.name, others=others))
+            elif s is not newest:
+                s.status, s.note = DUPLICATE, newest.file
+                s.findings.append(registered("C5/superseded", file=s.file, newer=newest.file,
+                                             date=newest.identity.get("filled_on")))
+
+
+def _newest(group: list[Submission]) -> Submission | None:
+    dated = [s for s in group if isinstance(s.identity.get("filled_on"), dt.date)]
+    if len(dated) != len(group):
+        return None
+    dated.sort(key=lambda s: s.identity["filled_on"])
+    if dated[-1].identity["filled_on"] == dated[-2].identity["filled_on"]:
+        return None
+    return dated[-1]
+
+
+def _sums(included: list[Submission], fmt: Format) -> dict[str, Any]:
+    sums: dict[str, Any] = {}
+    for n, f in enumerate(fmt.table_fields):
+        total: Any = 0
+        for s in included:
+            v = s.numbers[n]
+            if v is not None:
+                total += v
+        sums[f.key] = total
+    return sums
+
+
+def _check_roster(result: Consolidation, roster: Roster) -> None:
+    """C5: roster agencies with no included file, included files from agencies off the roster.
+    The roster's own problems (a row without a name …) are the run's findings too."""
+    result.findings[:0] = roster.findings
+    by_code = {a.values["code"]: a for a in roster.agencies if a.values.get("code")}
+    by_name = {name_key(a.values.get("name")): a for a in roster.agencies}
+    matched: set[int] = set()
+    lengths = sorted({len(k) for k in by_name if len(k) >= 4}, reverse=True)
+    for s in result.included:
+        agency = by_code.get(s.identity.get("code")) or by_name.get(name_key(s.name))
+        if agency is None:
+            s.findings.append(registered("C5/off-roster", file=s.file, agency=s.name))
+            result.missing.append(Missing("off_roster", dict(s.identity), s.file))
+            continue
+        matched.add(id(agency))
+        listed = agency.values.get("name", "")
+        if name_key(listed) != name_key(s.name):
+            s.findings.append(registered("C5/roster-name", file=s.file, name=s.name, listed=listed))
+        other = _named_for_another(s, agency, by_name, lengths)
+        if other:
+            s.findings.append(registered("C5/file-name", file=s.file, name=s.name, other=other))
+    tried = defaultdict(list)
+    for s in result.submissions:
+        if s.status in (REJECTED, DUPLICATE) and s.identity.get("name"):
+            agency = by_code.get(s.identity.get("code")) or by_name.get(name_key(s.name))
+            if agency is not None:
+                tried[id(agency)].append(s)
+    for agency in roster.agencies:
+        if id(agency) in matched:
+            continue
+        files = [s for s in tried[id(agency)] if s.status == REJECTED]
+        why = ("文件有错误，已退回：" + "、".join(s.file for s in files)) if files else "没有收到文件"
+        result.missing.append(Missing("on_roster", dict(agency.values), why))
+        result.findings.append(registered("C5/missing", file=roster.file, agency=agency.values.get("name", ""),
+                                          why=why))
+
+
+def _named_for_another(s: Submission, agency, by_name: dict, lengths: list[int]) -> str | None:
+    """The roster name of another agency that the file's name carries in full (the file of one agency
+    filled in with another's identity, or sent under the wrong name), or None; the longest such name.
+
+    The file name's substrings are looked up among the roster's names (of the ``lengths`` they come
+    in, four characters or more), so a roster of 20,000 costs a few hundred lookups per file, not
+    20,000 substring searches."""
+    stem = name_key(Path(s.file).stem)
+    own = {name_key(s.name), name_key(agency.values.get("name"))}
+    for n in lengths:
+        for start in range(len(stem) - n + 1):
+            other = by_name.get(key := stem[start:start + n])
+            if other is not None and other is not agency and not any(key in k for k in own):
+                return other.values.get("name")
+    return None
+
+
+def report_json(result: Consolidation, output: Path | None = None) -> str:
+    """Every file and every finding of the run, for machines (``--report``)."""
+    import json
+
+    files = [{"file": s.file, "sha256": s.sha256, "size": s.size, "agency": s.name, "code": s.identity.get("code"),
+              "status": s.status, "errors": len(s.errors), "warnings": s.count("warning"),
+              "infos": s.count("info"), "first_error": s.errors[0].message if s.errors else None, "note": s.note}
+             for s in result.submissions]
+    doc = {
+        "summary": {"output": str(output) if output else None, "region": result.region, "year": result.year,
+                    "level": result.level, "agencies": result.agencies, "files": len(result.submissions),
+                    **result.counts()},
+        "files": files,
+        "findings": [f.to_dict() for f in result.all_findings],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str)

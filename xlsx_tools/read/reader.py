@@ -1,0 +1,295 @@
+"""The one reader of agency workbooks: bytes in, typed values and located findings out.
+
+Everything is driven by the declaration's layout: which sheets must exist, which labels must stand
+where, which cells hold values and of what type. A table whose labels are not where the template
+puts them is reported (expected versus found) and its numbers are not read, so a shifted table is
+never read as shifted numbers. Nothing here raises for a bad file; the file's problems are findings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..format.address import cell_ref, parse_ref
+from ..format.declaration import Field, Format, IdentityField, TextField, load
+from ..format.findings import Finding, registered
+from ..format.formula import Translator
+from ..format.layout import SheetLayout, WorkbookLayout, workbook_layout
+from . import values as cellvalues
+from .container import Limits, Package, Refused, open_package
+from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
+@dataclass
+class Report:
+    """One agency workbook as read: its values by field key and everything found about it."""
+
+    file: str
+    values: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    readable: bool = True  # False when the file was refused as a whole
+    sha256: str = ""
+    size: int = 0
+    unread_tables: set[str] = field(default_factory=set)  # tables not read (structure broken)
+    level: int = 0  # 0 for an agency's report; 1 for a summary of agencies, 2 for one of summaries …
+
+
+def label_key(text: Any) -> str:
+    """Labels compared as people see them: NFKC, no spaces of any kind, one kind of quotes."""
+    if text is None:
+        return ""
+    return re.sub(r"\s+", "", cellvalues.normalise_text(str(text))).translate(_QUOTES)
+
+
+def _visible(text: Any) -> str:
+    """A label as printed: line breaks (wrapped headers) do not count."""
+    return str(text).replace("\r", "").replace("\n", "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _declared_key(text: str) -> str:
+    return label_key(text)
+
+
+def read_path(path: Path, limits: Limits | None = None, fmt: Format | None = None,
+              display: str | None = None) -> Report:
+    """Read a workbook file (opened read-only, read once into memory; never written)."""
+    path = Path(path)
+    name = display or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Report(name, readable=False, findings=[registered("F-UNREADABLE", file=name,
+                                                                 detail=exc.strerror or str(exc))])
+    return read_bytes(data, name, limits, fmt)
+
+
+def read_bytes(data: bytes, name: str, limits: Limits | None = None, fmt: Format | None = None) -> Report:
+    """Read a workbook from its bytes; any failure becomes a finding on the report."""
+    fmt = fmt or load()
+    report = Report(name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    try:
+        return read_package(open_package(data, name, limits), report, fmt)
+    except Refused as exc:
+        refusal = exc.finding
+    except UnsafeXML as exc:  # a DTD or entities inside a worksheet
+        refusal = registered("F-UNSAFE-XML", file=name, detail=str(exc))
+    except (XMLError, ValueError, IndexError, OSError, EOFError) as exc:
+        # damage found while reading a part (a shared-string index out of range, a number that is
+        # not one, a torn part). Not KeyError/TypeError: those are our bugs and must surface.
+        refusal = registered("F-CORRUPT", file=name, detail=f"{type(exc).__name__}: {exc}"[:200])
+    report.readable, report.values, report.findings = False, {}, [refusal]
+    return report
+
+
+def read_package(package: Package, report: Report, fmt: Format | None = None) -> Report:
+    """Read the declared sheets of an opened package (a file's, or the add-in's live values) into
+    ``report``. A workbook that is not the template raises :class:`Refused`."""
+    fmt = fmt or load()
+    _Reader(fmt, workbook_layout(fmt), package, report).read()
+    return report
+
+
+@functools.cache
+def _total_formulas(fmt: Format) -> dict[str, str]:
+    """The template's own formula (upper case, no '=') for every total cell."""
+    translator = Translator(fmt, workbook_layout(fmt))
+    return {f.key: translator.total_formula(f).upper() for f in fmt.table_fields if f.is_total}
+
+
+class _Reader:
+    def __init__(self, fmt: Format, layout: WorkbookLayout, package: Package, report: Report):
+        self.fmt, self.layout, self.package, self.report = fmt, layout, package, report
+
+    def add(self, key: str, **context) -> None:
+        self.report.findings.append(registered(key, file=self.report.file, **context))
+
+    def read(self) -> None:
+        fmt, package = self.fmt, self.package
+        tables = {t.sheet for t in fmt.tables}
+        present = set(package.sheets)
+        if not tables & present:
+            raise Refused(registered("F-NOT-TEMPLATE", file=self.report.file,
+                                     found="、".join(package.sheets) or "无"))
+        # the list that `validate --annotate` and the add-in's 校验 button write is ours, not extra,
+        # and so is the record `nianbao import` adds
+        expected = {s.name for s in self.layout.sheets} | {fmt.annotate["sheet"], fmt.importer["sheet"]}
+        self._version()
+        for sheet in self.layout.sheets:
+            if sheet.kind in ("guide", "checks"):
+                continue
+            code = self._code(sheet)
+            if sheet.name not in present:
+                self._missing(sheet, code, sorted(present - expected))
+                continue
+            # 基本信息 is read as far as a summary's extra rows reach, to recognise a summary
+            max_row, max_col = self._summary_sheet.extent if sheet.kind == "identity" else sheet.extent
+            cells = package.cells(sheet.name, max_row, max_col)
+            if cells.outside:
+                r, c = cells.first_outside
+                self.add("S-DATA-OUTSIDE-TABLE", sheet=sheet.name, cell=cell_ref(r, c), count=cells.outside,
+                         first=f"{sheet.name}!{cell_ref(r, c)}")
+            if self._structure_ok(sheet, cells, code):
+                self._merged(sheet, cells)
+                self._values(sheet, cells)
+                if sheet.kind == "identity":
+                    self._summary_rows(cells)
+            elif sheet.kind == "table":
+                self.report.unread_tables.add(self._table_key(sheet))
+        if self.report.level:  # a summary's own sheets (明细, 报送情况 …) are expected there
+            expected |= {fmt.summary[part]["sheet"] for part in ("detail", "files", "findings", "missing")}
+        for extra in sorted(present - expected):
+            self.add("S-EXTRA-SHEET", sheet=extra)
+
+    @property
+    def _summary_sheet(self) -> SheetLayout:
+        return workbook_layout(self.fmt, True).sheet(self.fmt.identity_sheet["sheet"])
+
+    def _summary_rows(self, cells: SheetCells) -> None:
+        """A summary written by ``nianbao merge``: 单位类型 汇总 and its level rows below 基本信息."""
+        fmt, strings = self.fmt, self.package.shared_strings
+        if self.report.values.get("id.kind") != fmt.summary["kind"]:
+            return
+        sheet = self._summary_sheet
+        least = {f"id.{raw['key']}": raw["min"] for raw in fmt.summary["fields"]}
+        for f in fmt.summary_identity:
+            span = sheet.cells[f.key]
+            label = cellvalues.stored(cells.cells.get((span.row, span.col - 1)), strings)[0]
+            cell = cellvalues.number(cells.cells.get((span.row, span.col)), strings, True, ())
+            good = isinstance(cell.value, int) and not cell.problems and cell.value >= least[f.key]
+            if label_key(label) != _declared_key(f.label) or not good:
+                self.add("S-SUMMARY", sheet=sheet.name, cell=span.ref, labels=(f.label,), actual=cell.raw,
+                         label=f.label, least=least[f.key])
+                self.report.values[f.key] = None
+                continue
+            self.report.values[f.key] = cell.value
+        level = self.report.values.get("id.level")
+        self.report.level = level if isinstance(level, int) and level > 0 else 0
+
+    # -- structure ----------------------------------------------------------------------------
+    def _code(self, sheet: SheetLayout) -> str:
+        if sheet.kind == "table":
+            return self.fmt.table(self._table_key(sheet)).structure_rule
+        return self.fmt.meta["structure_rule"]
+
+    def _table_key(self, sheet: SheetLayout) -> str:
+        return next(t.key for t in self.fmt.tables if t.sheet == sheet.name)
+
+    def _missing(self, sheet: SheetLayout, code: str, candidates: list[str]) -> None:
+        close = difflib.get_close_matches(sheet.name, candidates, n=1, cutoff=0.4)
+        suggestion = f"（是否被改名为“{close[0]}”？）" if close else ""
+        self.add("STRUCT/sheet-missing", code=code, sheet=sheet.name, suggestion=suggestion)
+        if sheet.kind == "table":
+            self.report.unread_tables.add(self._table_key(sheet))
+
+    def _structure_ok(self, sheet: SheetLayout, cells: SheetCells, code: str) -> bool:
+        strings = self.package.shared_strings
+        wrong, tidied = [], []
+        for label in sheet.labels:
+            if label.kind not in ("header", "stub", "caption"):
+                continue
+            pos = (label.span.row, label.span.col)
+            found = cellvalues.stored(cells.cells.get(pos), strings)[0]
+            if found == label.text:
+                continue
+            if label_key(found) != _declared_key(label.text):
+                wrong.append((label, pos, found))
+            elif _visible(found) != _visible(label.text):  # not a line break Excel or WPS put in
+                tidied.append((pos, found))
+        if not wrong:
+            if tidied:
+                (pos, got), count = tidied[0], len(tidied)
+                self.add("S-LABEL-NORMALISED", sheet=sheet.name, cell=cell_ref(*pos), actual=got, count=count)
+            return True
+        found_text = {pos: cellvalues.stored(raw, strings)[0] for pos, raw in cells.cells.items()}
+        if sheet.kind == "table" and self._is_2019(sheet, found_text):
+            return False
+        keys = {p: label_key(v) for p, v in found_text.items() if isinstance(v, str)}
+        for label, pos, found in wrong:
+            want = _declared_key(label.text)
+            elsewhere = next((p for p, k in keys.items() if k == want), None)
+            moved = f"（该标签在 {cell_ref(*elsewhere)}，可能插入或删除了行列）" if elsewhere else ""
+            got = "" if found is None else str(found)
+            self.add("STRUCT/label", code=code, sheet=sheet.name, cell=cell_ref(*pos), actual=got,
+                     expected=label.text, moved=moved)
+        return False
+
+    def _is_2019(self, sheet: SheetLayout, found_text: dict) -> bool:
+        signature = {label_key(s) for s in self.fmt.format2019["signature_labels"]}
+        for pos, value in found_text.items():
+            if label_key(value) in signature:
+                self.add("S5/2019", sheet=sheet.name, cell=cell_ref(*pos), label=str(value))
+                return True
+        return False
+
+    def _merged(self, sheet: SheetLayout, cells: SheetCells) -> None:
+        """Merged ranges that hide input cells: only the top-left cell of a merge keeps a value."""
+        inputs = {(span.row, span.col): span.ref for span in sheet.cells.values()}
+        for ref in cells.merged:
+            first, _, last = ref.partition(":")
+            (r0, c0), (r1, c1) = parse_ref(first), parse_ref(last or first)
+            covered = [a1 for (r, c), a1 in inputs.items() if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0)]
+            if covered:
+                self.add("S-MERGED-CELLS", sheet=sheet.name, cell=first, range=ref, covered="、".join(sorted(covered)))
+
+    # -- values -------------------------------------------------------------------------------
+    def _values(self, sheet: SheetLayout, cells: SheetCells) -> None:
+        fmt, strings = self.fmt, self.package.shared_strings
+        placeholders = fmt.placeholders
+        derive: list[Field] = []
+        for key, span in sheet.cells.items():
+            raw = cells.cells.get((span.row, span.col))
+            f = fmt.field(key)
+            if isinstance(f, Field):
+                if f.is_total and self._template_total(f, raw):
+                    derive.append(f)
+                    continue
+                cell = cellvalues.number(raw, strings, fmt.types[f.type].integer, placeholders)
+                labels = f.labels
+            elif isinstance(f, IdentityField):
+                if f.type == "year":
+                    cell = cellvalues.year(raw, strings)
+                elif f.type == "date":
+                    cell = cellvalues.date(raw, strings, self.package.date1904)
+                else:
+                    cell = cellvalues.text(raw, strings)
+                labels = (f.label,)
+            else:
+                assert isinstance(f, TextField)
+                cell = cellvalues.text(raw, strings)
+                labels = (fmt.section(f.section).title, f.label)
+            self.report.values[key] = cell.value
+            for problem in cell.problems:
+                self.add(problem.key, sheet=sheet.name, cell=span.ref, labels=labels,
+                         actual=cell.raw, **problem.detail)
+        for f in derive:  # the template's own totals, re-derived when no cached value was saved
+            self.report.values[f.key] = sum(self.report.values.get(k) or 0 for k in f.total_of)
+
+    def _template_total(self, f: Field, raw: RawCell | None) -> bool:
+        """A total cell still holding the template's formula but no saved result: derive it."""
+        if raw is None or raw.formula is None or raw.value not in (None, ""):
+            return False
+        return raw.formula.replace(" ", "").upper() == _total_formulas(self.fmt)[f.key]
+
+    def _version(self) -> None:
+        """The template version: the document property, or the 填报说明 cell (some clients drop
+        custom properties on save)."""
+        found = self.package.properties.get(self.fmt.meta["version_property"])
+        guide = next(s for s in self.layout.sheets if s.kind == "guide")
+        if found is None and guide.name in self.package.sheets:
+            label = next(lb for lb in guide.labels if lb.text == self.fmt.guide["version_label"])
+            row, col = label.span.row, label.span.col + 1
+            cells = self.package.cells(guide.name, row, col)
+            value = cellvalues.stored(cells.cells.get((row, col)), self.package.shared_strings)[0]
+            found = None if value is None else str(value)
+        expected = self.fmt.meta["template_version"]
+        if found != expected:
+            self.add("F-TEMPLATE-VERSION", found=found or "（未标明）", expected=expected)
