@@ -29,6 +29,7 @@ from ..read.container import OWN_FILES, open_package
 from ..read.reader import read_bytes
 from ..read.xmlparts import read_cells
 from ..write import style, template
+from ..write.cells import set_text
 from ..write.output import OutputError, write_atomic
 from ..write.sheetxml import Formula, Rows, splice
 from .submissions import Consolidation, Submission, exact
@@ -101,14 +102,14 @@ def _head(ws: Worksheet, result: Consolidation, name: str, fmt: Format) -> None:
     ws.cell(TITLE_ROW, 1).font = style.font(14, bold=True, heading=True)
     row = FIRST_HEADER_ROW
     if name == "files":
-        template.set_text(ws.cell(row, 1), spec["total"].format(found=len(result.submissions), **result.counts()))
+        set_text(ws.cell(row, 1), spec["total"].format(found=len(result.submissions), **result.counts()))
         ws.cell(row, 1).font = style.font(11, bold=True)
         row += 1
     headers = _headers(name, fmt)
     for n, values in enumerate(headers):
         for col, text in enumerate(values, 1):
             cell = ws.cell(row + n, col)
-            template.set_text(cell, text)
+            set_text(cell, text)
             cell.font = style.font(10, bold=n == 0) if n == 0 else Font(size=8, color="808080")
             cell.fill = style.fill(style.HEADER)
             cell.border = style.BORDER

@@ -26,6 +26,7 @@ from ..format.findings import Finding, registered
 from ..format.layout import workbook_layout
 from ..read.reader import Report
 from ..write import style, template
+from ..write.cells import set_value
 from ..write.output import OutputError, save_workbook
 from .document import Unreadable, read_document
 from .matcher import Imported, import_document
@@ -165,7 +166,7 @@ def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
     for r, values in enumerate(rows, 1):
         for c, value in enumerate(values, 1):
             cell = ws.cell(r, c)
-            template.set_value(cell, value)
+            set_value(cell, value)
             cell.alignment = Alignment(vertical="top", wrap_text=c > 3)
     for r in (1, 3, heads[1] - 1):
         ws.cell(r, 1).font = Font(name=style.HEADING_FONT, bold=True)

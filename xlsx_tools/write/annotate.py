@@ -22,8 +22,8 @@ from ..format.address import cell_ref, parse_ref, sheet_ref
 from ..format.declaration import Format, load
 from ..read.reader import Report
 from . import marking, style
+from .cells import fit_rows, set_text, set_value
 from .output import OutputError, save_workbook
-from .template import fit_rows, set_text, set_value
 
 #: beyond this, cells outside the template area make a full load too costly to risk
 FAR_ROW, FAR_COL = 5000, 200
