@@ -27,7 +27,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from xlsx_tools.consolidate.roster import read_roster  # noqa: E402
 from xlsx_tools.format.uscc import complete  # noqa: E402
-from xlsx_tools.published.importing import import_paths  # noqa: E402
+from xlsx_tools.published.conversion import import_paths  # noqa: E402
 
 #: name (as in the report's title), example code base, 单位类型, 所属地区
 AGENCIES = [

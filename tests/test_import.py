@@ -21,9 +21,12 @@ from openpyxl import load_workbook
 from xlsx_tools.consolidate.roster import read_roster
 from xlsx_tools.format.declaration import load
 from xlsx_tools.format.layout import workbook_layout
-from xlsx_tools.published.document import Document, docx_lines, html_lines, read_document
-from xlsx_tools.published.importing import import_one, import_paths
+from xlsx_tools.published.conversion import import_one, import_paths
+from xlsx_tools.published.document import Document
 from xlsx_tools.published.matcher import import_document
+from xlsx_tools.published.sources import read_document
+from xlsx_tools.published.webpage import html_lines
+from xlsx_tools.published.word import docx_lines
 from xlsx_tools.read.reader import read_path
 
 FMT = load()

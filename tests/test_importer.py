@@ -11,9 +11,10 @@ from conftest import SEEDS
 
 from xlsx_tools.consolidate.roster import Agency, Roster
 from xlsx_tools.format.declaration import load
-from xlsx_tools.published.document import Document, decode, text_lines
-from xlsx_tools.published.importing import import_one, import_paths
+from xlsx_tools.published.conversion import import_one, import_paths
+from xlsx_tools.published.document import Document
 from xlsx_tools.published.matcher import import_document
+from xlsx_tools.published.plaintext import decode, text_lines
 
 FMT = load()
 SEED = (SEEDS / "洛龙区科技园街道办事处2024年政府信息公开工作年度报告.txt").read_text(encoding="utf-8")
@@ -207,7 +208,7 @@ def test_a_repeated_section_heading_is_not_an_unknown_line():
 
 
 def test_a_gbk_web_page_without_a_charset():
-    from xlsx_tools.published.document import html_lines
+    from xlsx_tools.published.webpage import html_lines
 
     page = ("<html><body><p>二、主动公开政府信息情况</p>"
             "<table><tr><td>行政处罚</td><td>3</td></tr></table></body></html>")

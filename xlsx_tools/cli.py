@@ -248,7 +248,7 @@ def import_(reports, output, roster, output_format, max_mb) -> None:
       nianbao import 往年年报/ -o 往年工作簿/ --roster 名录.xlsx
     """
     from .consolidate.submissions import MergeError
-    from .published.importing import ImportUsage, import_paths
+    from .published.conversion import ImportUsage, import_paths
 
     try:
         outcomes = import_paths(reports, output, _merge_roster(roster), max_mb)

@@ -1,7 +1,11 @@
-"""Published reports read and written (stage 6: may import every stage above except ``excel``).
+"""Published reports read and written (stage 6: may import ``format``, ``read``, ``check``,
+``write`` and ``consolidate``).
 
-Owns ``nianbao import``: each published document (text, Word, web page) read by its front end into
-lines of cells that name their place in the source, the lines matched to the declared format, and
-the workbook written with its 导入记录 sheet and validated. Documents generated from a workbook
-will live here too.
+Owns ``nianbao import``, in the order its data flows: a published file is read by the front end its
+suffix names (:mod:`sources` → :mod:`plaintext`, :mod:`word`, :mod:`webpage`) into a
+:class:`document.Document` of lines of cells, each naming its place in the source; :mod:`matcher`
+walks the lines — :mod:`headings`, :mod:`tablerows` and :mod:`texts`, comparing labels as
+:mod:`labels` says — into an :class:`imported.Imported`; :mod:`record` writes it into the template
+with its 导入记录 sheet, and :mod:`conversion` runs the whole batch and validates what it wrote.
+Documents generated from a workbook (the published report itself) belong here too.
 """

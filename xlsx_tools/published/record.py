@@ -1,0 +1,72 @@
+"""The imported workbook: the template filled with the imported values, and its 导入记录 sheet — the
+import's findings, then every value placed with its cell, its labels and the source line it came
+from, so a reader can check each number against the published report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from ..format.declaration import Field, Format, IdentityField, load
+from ..format.layout import workbook_layout
+from ..write import style, template
+from ..write.cells import set_value
+from .imported import Imported
+
+RECORD_TEXT = 120  # characters of a long text shown in the record (the whole text is in its sheet)
+
+
+def workbook(imported: Imported, fmt: Format | None = None, now: dt.datetime | None = None) -> Workbook:
+    """The template filled with the imported values, plus the record sheet."""
+    fmt = fmt or load()
+    wb = template.fill(template.build(fmt=fmt), imported.values, fmt)
+    _record(wb.create_sheet(fmt.importer["sheet"]), imported, fmt, now or dt.datetime.now())
+    return wb
+
+
+def _labels(fmt: Format, key: str) -> str:
+    f = fmt.field(key)
+    if isinstance(f, Field):
+        return f"{fmt.table(f.table).name} {f.row.label} / {f.column.label}"
+    if isinstance(f, IdentityField):
+        return f.label
+    section = fmt.section(f.section)
+    return section.title if len(section.parts) == 1 else f"{section.title} {f.label}"
+
+
+def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
+    spec = fmt.importer
+    layout = workbook_layout(fmt)
+    sev = fmt.severities
+    rows: list[list[Any]] = [
+        [spec["title"].format(source=imported.source, when=now.strftime("%Y-%m-%d %H:%M"))], [],
+        [spec["findings_title"].format(count=len(imported.findings))], spec["findings_headers"],
+    ]
+    heads = [len(rows)]
+    for n, f in enumerate(imported.findings, 1):
+        rows.append([n, f.code, sev.get(f.severity, f.severity), f.extra.get("where", ""), f.sheet, f.cell,
+                     f.message, f.hint])
+    rows += [[], [spec["record_title"]], spec["record_headers"]]
+    heads.append(len(rows))
+    for n, p in enumerate(imported.placed, 1):
+        sheet, span = layout.locate(p.key)
+        value = p.value if not isinstance(p.value, str) or len(p.value) <= RECORD_TEXT else p.value[:RECORD_TEXT] + "…"
+        rows.append([n, sheet, span.ref, _labels(fmt, p.key), value, p.line.where, p.line.text[:RECORD_TEXT], p.note])
+    for r, values in enumerate(rows, 1):
+        for c, value in enumerate(values, 1):
+            cell = ws.cell(r, c)
+            set_value(cell, value)
+            cell.alignment = Alignment(vertical="top", wrap_text=c > 3)
+    for r in (1, 3, heads[1] - 1):
+        ws.cell(r, 1).font = Font(name=style.HEADING_FONT, bold=True)
+    for r in heads:
+        for c in range(1, 9):
+            ws.cell(r, c).font = Font(bold=True)
+            ws.cell(r, c).fill = style.fill(style.HEADER)
+    for letter, width in zip("ABCDEFGH", (6, 10, 8, 36, 24, 16, 48, 28), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = ws.cell(2, 1)

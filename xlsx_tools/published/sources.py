@@ -1,0 +1,38 @@
+"""A published report's file read by the front end its suffix names, within the size limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..read.container import MB
+from .document import Document, Unreadable
+from .plaintext import decode, text_lines
+from .webpage import html_lines
+from .word import docx_lines
+
+
+def read_document(path: Path, kinds: dict[str, str], max_mb: float) -> Document:
+    """Read ``path`` (never written) with the front end its suffix names."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in kinds:
+        raise Unreadable(f"不支持的文件类型“{suffix or '无扩展名'}”，可导入：{'、'.join(kinds)}"
+                         "（PDF 或 .doc 请先另存为 .docx，或复制文字另存为 .txt）")
+    try:
+        size = path.stat().st_size
+        if size > max_mb * MB:
+            raise Unreadable(f"文件有 {size / MB:.1f} MB，超过上限 {max_mb:g} MB（可用 --max-mb 提高上限）")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"无法读取文件：{exc.strerror or exc}") from exc
+    if not data.strip():
+        raise Unreadable("文件是空的")
+    doc = Document(path.name, kinds[suffix])
+    if suffix == ".docx":
+        doc.lines = docx_lines(data, max_mb)
+    elif suffix in (".html", ".htm"):
+        doc.lines = html_lines(data)
+    else:
+        text, doc.encoding = decode(data)
+        doc.lines = text_lines(text)
+    return doc

@@ -1,0 +1,73 @@
+"""Web pages (.html, parsed with lxml): text between block elements, and data tables row by row."""
+
+from __future__ import annotations
+
+import re
+
+from .document import Line, Unreadable, clean
+from .plaintext import decode
+
+_CHARSET = re.compile(rb"<meta[^>]+charset\s*=", re.IGNORECASE)
+
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
+           "header", "footer", "blockquote", "pre", "title", "dt", "dd", "center"}
+_SKIP = {"script", "style", "noscript", "template", "head"}
+
+
+def html_lines(data: bytes) -> list[Line]:
+    """A web page in reading order: text between block elements as lines, every row of a data
+    table (one without tables inside it) as a line of cells. Layout tables are read through."""
+    import lxml.etree
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)
+    # a page that names its charset is decoded by the parser; one that does not is UTF-8 or GBK
+    source: bytes | str = data if _CHARSET.search(data[:4096]) else decode(data)[0]
+    try:
+        root = lxml.html.document_fromstring(source, parser=parser)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise Unreadable(f"无法解析网页：{exc}") from exc
+    out: list[Line] = []
+    pending: list[str] = []
+    line_of = [0]
+
+    def flush() -> None:
+        text = clean("".join(pending))
+        pending.clear()
+        if text:
+            out.append(Line(f"第{line_of[0]}行", (text,)))
+
+    def walk(el) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag in _SKIP:
+            pass
+        elif tag == "table" and not el.xpath(".//table"):
+            flush()
+            for tr in el.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
+                cells = tuple(clean(c.text_content()) for c in tr
+                              if isinstance(c.tag, str) and c.tag.lower() in ("td", "th"))
+                if any(cells):
+                    out.append(Line(f"第{tr.sourceline}行", cells))
+        else:
+            if tag in _BLOCKS or tag in ("br", "tr", "table"):
+                flush()
+            if not pending:
+                line_of[0] = el.sourceline or line_of[0]
+            if el.text and tag:
+                pending.append(el.text)
+            for child in el:
+                walk(child)
+            if tag in _BLOCKS or tag in ("tr", "td", "th", "table"):
+                if tag in ("td", "th"):
+                    pending.append("\t")
+                else:
+                    flush()
+        if el.tail:
+            if not pending:
+                line_of[0] = el.sourceline or line_of[0]
+            pending.append(el.tail)
+
+    body = root.find("body")
+    walk(body if body is not None else root)
+    flush()
+    return out
