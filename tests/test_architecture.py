@@ -217,3 +217,41 @@ def test_a_module_outside_the_stages_is_found(copy):
 def test_a_long_module_is_found(copy):
     _plant(copy, "read.pool", "\n".join(f"X{n} = {n}" for n in range(MAX_LINES)))
     assert list(long_modules(copy)) == ["read.pool"]
+
+
+# -- the documents follow the tree ---------------------------------------------------------------
+def _stage_rows(text: str, cell: str) -> dict[str, str]:
+    """Table rows of a Markdown document by the stage named in them as ``cell`` (a format string)."""
+    rows = {}
+    for line in text.splitlines():
+        for stage in STAGES:
+            if line.startswith("|") and cell.format(stage) in line:
+                rows[stage] = line
+    return rows
+
+
+def _stage_modules(stage: str) -> set[str]:
+    return {p.stem for p in (PACKAGE / stage).glob("*.py") if p.stem != "__init__"}
+
+
+def test_the_architecture_note_lists_every_module():
+    rows = _stage_rows((ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8"), "| `{}/` |")
+    assert list(rows) == list(STAGES)
+    for rank, stage in enumerate(STAGES):
+        cells = [c.strip() for c in rows[stage].strip("|").split("|")]
+        assert cells[0] == str(rank + 1), stage
+        assert set(re.findall(r"`(\w+)`", cells[-1])) == _stage_modules(stage), stage
+
+
+def test_the_readme_layout_names_every_module():
+    rows = _stage_rows((ROOT / "README.md").read_text(encoding="utf-8"), "| `xlsx_tools/{}/` |")
+    assert list(rows) == list(STAGES)
+    for stage in STAGES:
+        assert _stage_modules(stage) <= set(re.findall(r"`(\w+)`", rows[stage])), stage
+
+
+def test_paths_the_documents_name_exist():
+    for doc in (ROOT / "README.md", ROOT / "docs" / "ARCHITECTURE.md"):
+        named = set(re.findall(r"`((?:xlsx_tools|tests|bench|schemas|docs)/[^`\s]*)`", doc.read_text(encoding="utf-8")))
+        missing = [p for p in named if not (ROOT / p).exists() and not p.startswith("xlsx_tools/_data")]
+        assert missing == [], doc.name

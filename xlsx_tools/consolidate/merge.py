@@ -4,7 +4,8 @@ Every file found is read and validated by the same library as ``nianbao validate
 processes, each file under a time limit) and ends in exactly one state: included, rejected
 (any error: it adds nothing, rule C2), skipped (not a workbook) or duplicate (byte-identical, or a
 resubmission that ``--prefer newest`` set aside). Sums are cell-wise over the included files;
-万元 amounts are summed as exact decimals. Nothing here writes a file: see :mod:`summary`.
+万元 amounts are summed as exact decimals. The records it works on are :mod:`submissions`'; the
+cross-year checks are :mod:`crossyear`'s. Nothing here writes a file: see :mod:`summary`.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The consolidated summary workbook: the template's own layout holding the sums, plus the sheets
 for the people who check it (明细, 报送情况, 问题清单, 未报送).
 
-The template part is built by :mod:`template` (so it validates like any report and merges again
-one level up); the long sheets get their title and header rows from openpyxl and their body rows
-from :mod:`sheetxml`. The file is written beside the target, re-opened and re-checked (C1: its
-tables equal the sums; 明细 and 报送情况 hold every row), and only then moved into place.
+The template part is built by :mod:`write.template` (so it validates like any report and merges
+again one level up); the long sheets get their title and header rows from openpyxl and their body
+rows from :mod:`write.sheetxml`. The file is written beside the target, re-opened and re-checked
+(C1: its tables equal the sums; 明细 and 报送情况 hold every row), and only then moved into place.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Excel's ribbon calls ``RunMain`` in the add-in's VBA, which runs ``import nianbao_addin;
 nianbao_addin.main()`` in the interpreter that ``nianbao addin install`` recorded. Everything that
-decides anything is in the library (:mod:`live` reads and validates, :mod:`marking` says what to
-show); this module reads the active workbook's values through xlwings and applies the result, so
-it runs unchanged against Excel (COM) and against xlwings' JSON book in the tests.
+decides anything is in the library (:func:`check.validate.validate_live` reads and validates,
+:mod:`write.marking` says what to show); this module reads the active workbook's values through
+xlwings and applies the result, so it runs unchanged against Excel (COM) and against xlwings' JSON
+book in the tests.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Cell addresses in A1 notation: column letters and numbers, references, quoted sheet names.
 
-Pure arithmetic on names, kept apart from the layout so that the XML reader can use it too (and
-without importing openpyxl on the validation path).
+Pure arithmetic on names: the layout, the formulas and the XML reader all spell and parse
+addresses here, without importing openpyxl on the validation path.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def column_number(letters: str) -> int:
 
 
 def get_column_letter(col: int) -> str:
-    """1 → A, 27 → AA (as openpyxl's, without importing openpyxl on the validation path)."""
+    """1 → A, 27 → AA (as openpyxl's)."""
     letters = ""
     while col:
         col, rem = divmod(col - 1, 26)

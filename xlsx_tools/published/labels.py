@@ -45,7 +45,7 @@ class Index:
 
 
 def key_of(text: str, aliases: dict[str, str] | None = None) -> str:
-    """A label as compared: markdown marks dropped, then :func:`reader.label_key`, then aliases."""
+    """A label as compared: markdown marks dropped, then :func:`read.reader.label_key`, then aliases."""
     key = label_key(MARKDOWN.sub("", text))
     return (aliases or {}).get(key, key)
 
