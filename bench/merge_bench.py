@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from agencies import agency  # noqa: E402
 from fills import fill  # noqa: E402
 
-from xlsx_tools import template  # noqa: E402
 from xlsx_tools.format.uscc import complete  # noqa: E402
+from xlsx_tools.write import template  # noqa: E402
 
 NAME, CODE = "@@AGENCY-NAME@@", "@@AGENCY-CODE@@"  # ASCII: openpyxl writes CJK as &#...; references
 BASES = 8

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fills import correct_values, fill  # noqa: E402
 
-from xlsx_tools import template  # noqa: E402
+from xlsx_tools.write import template  # noqa: E402
 
 
 def generate(folder: Path, n: int) -> list[Path]:

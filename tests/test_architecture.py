@@ -9,6 +9,8 @@ package with a circle or an upward import planted in it, and watch them fail.
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -255,3 +257,20 @@ def test_paths_the_documents_name_exist():
         named = set(re.findall(r"`((?:xlsx_tools|tests|bench|schemas|docs)/[^`\s]*)`", doc.read_text(encoding="utf-8")))
         missing = [p for p in named if not (ROOT / p).exists() and not p.startswith("xlsx_tools/_data")]
         assert missing == [], doc.name
+
+
+def test_scripts_import_what_the_package_has():
+    """bench/, samples/, the add-in's module and the tests import names that exist where they look
+    (bench scripts and samples/generate.py run by hand, not in the suite)."""
+    files = [*sorted((ROOT / "bench").glob("*.py")), *sorted((ROOT / "samples").glob("*.py")),
+             ROOT / "nianbao_addin.py", *sorted((ROOT / "tests").glob("*.py"))]
+    wrong = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == PACKAGE.name:
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if not hasattr(module, alias.name) and importlib.util.find_spec(
+                            f"{node.module}.{alias.name}") is None:
+                        wrong.append(f"{path.name}: from {node.module} import {alias.name}")
+    assert wrong == []
