@@ -85,6 +85,43 @@ def test_annotate_marks_and_lists_every_finding(every_error, tmp_path):
     assert all(link and "!" in link for link in links)
 
 
+def test_annotate_marks_a_merged_cell_on_its_top_left(tmp_path):
+    """Findings of a cell a merge covers (S7 on G11 under F11:G11) are marked on the merge's top-left
+    cell with the merge's own finding; the copy used to be a traceback that stopped the batch."""
+    merged = tmp_path / "合并.xlsx"
+    merged.write_bytes(corpus.bytes_of("S-MERGED-CELLS__merged-value-cells.xlsx"))
+    good = write_filled(tmp_path / "正确.xlsx", correct_values())
+    result = run(merged, good, "--annotate", tmp_path / "标注")
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(tmp_path / "标注" / merged.name)
+    ws = wb["表三"]
+    (merge,) = [str(r) for r in ws.merged_cells.ranges if "G11" in r]
+    assert merge == "F11:G11"
+    assert "[S-MERGED-CELLS]" in ws["F11"].comment.text and "[S7]" in ws["F11"].comment.text
+    assert ws["F11"].fill.fgColor.rgb.endswith("FFCC99")  # warning
+    listed = [r for r in wb[load().annotate["sheet"]].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert {(r[1], r[3]) for r in listed} == {("S-MERGED-CELLS", "表三!F11"), ("S7", "表三!G11")}
+    assert (tmp_path / "标注" / good.name).is_file()
+
+
+def test_a_copy_the_annotator_cannot_make_costs_that_copy_only(tmp_path, monkeypatch):
+    from xlsx_tools.check.validate import validate_paths
+    from xlsx_tools.write import annotate
+
+    paths = [write_filled(tmp_path / f"{n}.xlsx", correct_values()) for n in ("甲", "乙")]
+    real = annotate.annotate_file
+
+    def breaks_on_jia(data, report, target, fmt=None):
+        if target.name == "甲.xlsx":
+            raise KeyError("planted")
+        return real(data, report, target, fmt)
+
+    monkeypatch.setattr(annotate, "annotate_file", breaks_on_jia)
+    done = annotate.annotate_reports(validate_paths(paths, jobs=1), tmp_path / "标注")
+    assert [p.name for p in done.written] == ["乙.xlsx"]
+    assert [(file, "KeyError" in why) for file, why in done.skipped] == [(str(paths[0]), True)]
+
+
 def test_annotated_copy_opens_in_libreoffice_with_its_marks(every_error, tmp_path, libreoffice):
     path, expected = every_error
     run(path, "--annotate", tmp_path / "a")

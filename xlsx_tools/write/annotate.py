@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
@@ -57,7 +58,12 @@ def annotate_reports(reports: list[Report], outdir: Path, fmt: Format | None = N
         target = outdir / name
         if target.resolve() == source.resolve():
             raise OutputError(f"标注副本不能覆盖原文件：{source}")
-        result.written.append(annotate_file(source.read_bytes(), report, target, fmt))
+        try:
+            result.written.append(annotate_file(source.read_bytes(), report, target, fmt))
+        except OutputError:
+            raise
+        except Exception as exc:  # a workbook the annotator cannot handle costs its copy only
+            result.skipped.append((report.file, f"生成标注副本时出错（{type(exc).__name__}: {exc}）"[:200]))
     return result
 
 
@@ -97,7 +103,7 @@ def annotate_file(data: bytes, report: Report, target: Path, fmt: Format | None 
                     c.comment = None
         del wb[spec["sheet"]]
     marked = []
-    for m in marking.marks(report, wb.sheetnames):
+    for m in marking.marks(report, wb.sheetnames, lambda sheet, cell: _anchor(wb[sheet], cell)):
         c = wb[m.sheet][m.cell]
         marked.append(marking.Marked(m.sheet, m.cell, _solid_fill(c), c.comment is None))
         c.fill = style.fill(m.fill)
@@ -108,6 +114,16 @@ def annotate_file(data: bytes, report: Report, target: Path, fmt: Format | None 
     _list_sheet(wb, report, fmt, marked)
     wb.active = wb.sheetnames.index(spec["sheet"])
     return save_workbook(wb, target)
+
+
+def _anchor(ws, ref: str) -> str:
+    """The cell that carries the marks of ``ref``: itself, or the top-left cell of a merged range
+    covering it (a covered cell holds no value, format or note of its own)."""
+    if isinstance(ws[ref], MergedCell):
+        for merged in ws.merged_cells.ranges:
+            if ref in merged:
+                return merged.start_cell.coordinate
+    return ref
 
 
 def _solid_fill(cell) -> str | None:

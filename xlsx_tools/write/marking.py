@@ -8,7 +8,7 @@ Shared by ``nianbao validate --annotate`` (openpyxl, on a copy) and the add-in's
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,17 +65,22 @@ def note_text(findings: Sequence[Finding]) -> str:
     return text if len(text) <= NOTE_LIMIT else text[: NOTE_LIMIT - 1] + "…"
 
 
-def marks(report: Report, sheets: Collection[str]) -> list[Mark]:
-    """The cells to mark on a workbook whose sheets are ``sheets``, in the order findings came."""
+def marks(report: Report, sheets: Collection[str], anchor: Callable[[str, str], str] | None = None) -> list[Mark]:
+    """The cells to mark on a workbook whose sheets are ``sheets``, in the order findings came.
+
+    ``anchor`` maps a cell to the one that carries its marks (the top-left of a merged range that
+    covers it): findings of the cells a merge covers are marked together on it.
+    """
+    at = anchor or (lambda _sheet, cell: cell)
     found: dict[tuple[str, str], list[Finding]] = {}
     for f in report.findings:
         for sheet, cell in cells_of(f):
             if sheet in sheets:
-                found.setdefault((sheet, cell), []).append(f)
+                found.setdefault((sheet, at(sheet, cell)), []).append(f)
     out = []
     for (sheet, cell), here in found.items():
         worst = min(here, key=lambda f: SEVERITY_RANK.get(f.severity, 3)).severity
-        own = [f for f in here if f.sheet == sheet and f.cell == cell] or here
+        own = [f for f in here if f.sheet == sheet and f.cell and at(sheet, f.cell) == cell] or here
         out.append(Mark(sheet, cell, worst if worst in style.SEVERITY_COLOURS else "info", note_text(own)))
     return out
 
