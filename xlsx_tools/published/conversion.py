@@ -2,10 +2,10 @@
 
 Each source is read by its front end (:mod:`sources`), matched to the format (:mod:`matcher`) and
 written into the template with a record sheet (导入记录, :mod:`record`) listing every value with the
-line it came from and every finding of the import. The written workbook then goes through the same validator as any
-agency's, so a report's own errors (a 总计 that is not the sum, text that contradicts the tables)
-are reported as they would be for a workbook. Sources are only read; each workbook is written
-atomically; one source that fails costs that source only.
+line it came from and every finding of the import. The written workbook then goes through the
+same validator as any agency's, so a report's own errors (a 总计 that is not the sum, text that
+contradicts the tables) are reported as they would be for a workbook. Sources are only read; each
+workbook is written atomically; one source that fails costs that source only.
 """
 
 from __future__ import annotations

@@ -214,9 +214,7 @@ class TableRows:
     def _put(self, key: str, v: Value, line: Line, note: str = "") -> None:
         if v.blank:
             return  # left empty: the validator reports the blank (S7)
-        value = v.stored
-        self.out.values[key] = value
-        self.out.placed.append(Placed(key, value, line, note))
+        self.out.set(key, v.stored, line, note)
 
     def _refuse_2019(self, line: Line, label: str) -> str:
         self.out.note("S5/import", line, label=label)
