@@ -14,6 +14,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fills import CODE, correct_values, write_filled  # noqa: E402
+from gnumeric import Gnumeric, find_ssconvert  # noqa: E402
 from libreoffice import LibreOffice, find_soffice  # noqa: E402
 
 from xlsx_tools.format.declaration import load  # noqa: E402
@@ -48,6 +49,17 @@ def libreoffice(tmp_path_factory) -> LibreOffice:
             pytest.fail("LibreOffice (soffice) is required under CI=true; .ci/run must install it")
         pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
     return LibreOffice(binary, tmp_path_factory.mktemp("lo-profile"))
+
+
+@pytest.fixture(scope="session")
+def gnumeric(tmp_path_factory) -> Gnumeric:
+    """Gnumeric's ssconvert, the second spreadsheet client. Under CI=true its absence is a failure."""
+    binary = find_ssconvert()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Gnumeric (ssconvert) is required under CI=true; .ci/run must install it")
+        pytest.skip("Gnumeric is not installed (apt-get install gnumeric)")
+    return Gnumeric(binary, tmp_path_factory.mktemp("gnumeric-home"))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from xlsx_tools.format.declaration import load
+from xlsx_tools.format.layout import workbook_layout
 from xlsx_tools.format.uscc import complete
 from xlsx_tools.write import template
 
@@ -72,9 +73,20 @@ def correct_values() -> dict[str, Any]:
     return values
 
 
+ERROR_CODES = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+
+
 def fill(wb: Workbook, values: dict[str, Any]) -> Workbook:
-    """Write values at their declared cells (a value of ``None`` blanks the cell)."""
-    return template.fill(wb, values)
+    """Write values at their declared cells (a value of ``None`` blanks the cell). An error code
+    ("#DIV/0!") is written as the error value a pasted failing formula leaves, not as text."""
+    template.fill(wb, values)
+    layout = workbook_layout()
+    for key, value in values.items():
+        if value in ERROR_CODES:
+            sheet, span = layout.locate(key)
+            cell = wb[sheet].cell(span.row, span.col)
+            cell.value, cell.data_type = value, "e"
+    return wb
 
 
 def write_filled(path: Path, values: dict[str, Any]) -> Path:

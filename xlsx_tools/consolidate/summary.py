@@ -28,7 +28,7 @@ from ..format.layout import detail_column, detail_columns, workbook_layout
 from ..read.container import OWN_FILES, open_package
 from ..read.reader import read_bytes
 from ..read.xmlparts import read_cells
-from ..write import style, template
+from ..write import cached, style, template
 from ..write.cells import set_text
 from ..write.output import OutputError, write_atomic
 from ..write.sheetxml import Formula, Rows, splice
@@ -78,9 +78,7 @@ def _template_part(result: Consolidation, fmt: Format) -> bytes:
     wb.properties.title = fmt.summary["title"].format(region=result.region or "", year=result.year or "")
     for name in SHEETS:
         _head(wb.create_sheet(fmt.summary[name]["sheet"]), result, name, fmt)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return cached.workbook_bytes(wb, fmt)
 
 
 def _headers(name: str, fmt: Format) -> list[list[str]]:
@@ -119,7 +117,7 @@ def _head(ws: Worksheet, result: Consolidation, name: str, fmt: Format) -> None:
     ws.auto_filter.ref = f"A{row + len(headers) - 1}:{cell_ref(last, width)}"
     ws.freeze_panes = cell_ref(_first_row(name, fmt), 3 if name == "detail" else 1)
     widths = {"detail": [28, 21, 10, 16, 8, 10, 14, 12, 8, 30], "files": [6, 40, 18, 10, 28, 21, 8, 8, 6, 6, 6, 50, 30],
-              "findings": [6, 36, 24, 8, 6, 12, 8, 30, 14, 50, 40], "missing": [6, 22, 28, 21, 10, 16, 50]}[name]
+              "findings": [6, 36, 24, 8, 6, 12, 8, 30, 14, 50, 40], "missing": [5, 22, 28, 21, 10, 16, 50]}[name]
     for col in range(1, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths[col - 1] if col <= len(widths) else 14
     if name == "detail":

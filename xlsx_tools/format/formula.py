@@ -1,9 +1,11 @@
 """Rule conditions as worksheet formulas, for the template's live checks.
 
-Only functions that Excel 2010+, WPS and LibreOffice all evaluate are emitted (SUM, N, LEN, TRIM,
-ISNUMBER, SEARCH, MID, FIND, UPPER, MOD, INT, SUMPRODUCT, COUNT, COUNTA, COUNTIF, COUNTBLANK,
-IFERROR, IF, AND, OR, NOT, DATE), and no array formula needs Ctrl+Shift+Enter: inside SUMPRODUCT,
-array constants stand in for ROW() tricks and no IF is used.
+Only functions that Excel 2010+, WPS and LibreOffice all evaluate are emitted (SUM, LEN, TRIM,
+ISNUMBER, SEARCH, MID, FIND, UPPER, MOD, INT, COUNT, COUNTA, COUNTIF, COUNTIFS,
+COUNTBLANK, IFERROR, IF, AND, OR, NOT, DATE), Gnumeric evaluates them too, and no array formula
+needs Ctrl+Shift+Enter. Nothing relies on array evaluation, which Gnumeric does not do for a
+function over a range inside SUMPRODUCT, nor on array constants (``MID(x,{1,2},1)``): such sums are
+written out one term per cell. :mod:`check.formulas` computes what each formula gives.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import ast
 
 from . import uscc
-from .address import cell_ref, sheet_ref
+from .address import cell_ref, parse_ref, sheet_ref
 from .declaration import Field, Format, IdentityField, Table, TextField
 from .layout import Span, WorkbookLayout, input_ranges
 from .rules import TOTAL_PARTS, RuleError, resolve, text_keys
@@ -62,8 +64,9 @@ class Translator:
         raise RuleError(f"not a condition: {ast.unparse(node)}")
 
     def value(self, node: ast.expr) -> str:
-        """A scalar formula expression: numbers are read with N() so text counts as 0 here
-        (text in a number cell is S6's finding, not every identity's)."""
+        """A scalar formula expression: a number cell is read with SUM(), so text counts as 0 here
+        (text in a number cell is S6's finding, not every identity's). Not N(): Gnumeric gives
+        #NUM! for N() of an empty cell."""
         if isinstance(node, ast.Constant):
             return text(node.value) if isinstance(node.value, str) else repr(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -73,7 +76,7 @@ class Translator:
             return f"({self.value(node.left)}{op}{self.value(node.right)})"
         target = resolve(self.fmt, node)
         if isinstance(target, Field):
-            return f"N({self.ref(target.key)})"
+            return f"SUM({self.ref(target.key)})"
         if isinstance(target, (IdentityField, TextField)):
             return f"TRIM({self.ref(target.key)})"
         raise RuleError(f"not a value: {ast.unparse(node)}")
@@ -114,7 +117,7 @@ class Translator:
             parts = getattr(target, TOTAL_PARTS[fn])
             spans = [self.layout.locate(k)[1] for k in parts]  # parts share the sheet
             parts = ",".join(f"{sheet}!{r}" for r in self.compact(spans))
-            return f"N({self.ref(target.key)})=SUM({parts})"
+            return f"SUM({self.ref(target.key)})=SUM({parts})"
         ref = self.ref(target.key)
         if fn == "uscc":
             return uscc_formula(ref)
@@ -143,9 +146,19 @@ class Translator:
         for r, kind in self._sheet_ranges(table):
             terms.append(f"COUNTA({r})-COUNT({r})+COUNTIF({r},\"<0\")")
             if self.fmt.types[kind].integer:
-                # MOD() fails on text; that cell is already counted, so a failure adds 0 here
-                terms.append(f"IFERROR(SUMPRODUCT(--(MOD({r},1)<>0)),0)")
+                terms.append(f"IFERROR({self._fractions(r)},0)")
         return "(" + "+".join(terms) + ")"
+
+    def _fractions(self, sheet_range: str) -> str:
+        """How many cells of a range hold a fraction, one explicit term per cell: MOD over a range
+        inside SUMPRODUCT is an array operation in Excel and LibreOffice but not in Gnumeric. Text
+        counts as 0 here (SUM of a cell skips it; it is counted as text); an error value fails the
+        sum, which the caller's IFERROR turns into 0 (the error is counted by COUNTA-COUNT)."""
+        sheet, _, rng = sheet_range.partition("!")
+        first, _, last = rng.replace("$", "").partition(":")
+        (r0, c0), (r1, c1) = parse_ref(first), parse_ref(last or first)
+        return "(" + "+".join(f"(MOD(SUM({sheet}!{cell_ref(r, c, True)}),1)<>0)"
+                              for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)) + ")"
 
     @staticmethod
     def compact(spans: list[Span]) -> list[str]:
@@ -192,13 +205,13 @@ def _abs_range(span: Span) -> str:
 def uscc_formula(ref: str) -> str:
     """GB 32100-2015 in one worksheet formula: 18 characters whose check character matches.
 
-    A character outside the alphabet makes FIND fail, which the caller's IFERROR turns into ✘.
+    The weighted sum is written as seventeen explicit terms: an array constant inside SUMPRODUCT
+    (``MID(code,{1,…,17},1)``) is evaluated differently by Gnumeric. A character outside the
+    alphabet makes FIND fail, which the caller's IFERROR turns into ✘.
     """
     alphabet = text(uscc.ALPHABET)
-    positions = "{" + ",".join(str(i) for i in range(1, 18)) + "}"
-    weights = "{" + ",".join(str(w) for w in uscc.WEIGHTS) + "}"
     code = f"UPPER(TRIM({ref}))"
-    total = f"SUMPRODUCT((FIND(MID({code},{positions},1),{alphabet})-1)*{weights})"
+    total = "+".join(f"(FIND(MID({code},{i},1),{alphabet})-1)*{w}" for i, w in enumerate(uscc.WEIGHTS, 1))
     return (
         f"AND(LEN({code})=18,"
         f"MID({alphabet},MOD(31-MOD({total},31),31)+1,1)=MID({code},18,1))"

@@ -353,6 +353,25 @@ def _checks_sheet(fmt: Format) -> SheetLayout:
     return sheet
 
 
+@dataclass(frozen=True)
+class CheckCells:
+    """Where the 校验 sheet's formulas sit: the n-th check's ✔/✘ on row ``first + n`` of column
+    ``status_col``, its severity in ``severity_col``; the summary line and the banner (merged
+    across the sheet) at ``summary`` and ``banner``."""
+
+    first: int
+    severity_col: int
+    status_col: int
+    summary: tuple[int, int]
+    banner: tuple[int, int]
+
+
+def check_cells(fmt: Format) -> CheckCells:
+    lay = fmt.layout
+    left, title = lay["first_col"], lay["title_row"]
+    return CheckCells(lay["check_sheet_first_row"], left + 1, left + 2, (title + 1, left), (title + 2, left))
+
+
 @cache
 def workbook_layout(fmt: Format | None = None, summary: bool = False) -> WorkbookLayout:
     """The whole template's layout, in sheet order: guide, identity, 一, 表二–表四, 五, 六, checks.

@@ -20,8 +20,8 @@ from ..consolidate.roster import Roster
 from ..format.declaration import Format, load
 from ..format.findings import Finding, registered
 from ..read.reader import Report
-from ..write import template
-from ..write.output import OutputError, save_workbook
+from ..write import cached, template
+from ..write.output import OutputError
 from . import record
 from .document import Unreadable
 from .imported import Imported
@@ -116,7 +116,8 @@ def import_one(source: Path, target: Path, roster: Roster | None = None, max_mb:
         return outcome
     book = record.workbook(imported, fmt, now or dt.datetime.now())
     try:
-        outcome.target = save_workbook(book, target, verify=lambda p: template.verify(p, fmt, (fmt.importer["sheet"],)))
+        outcome.target = cached.save(book, target, fmt,
+                                     verify=lambda p: template.verify(p, fmt, (fmt.importer["sheet"],)))
     except OutputError as exc:  # this target only (held open in Excel, say): the batch goes on
         outcome.findings.append(registered("IMP-WRITE", file=source.name, target=target.name, detail=str(exc)))
     return outcome

@@ -22,9 +22,9 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from ..format.address import cell_ref, parse_ref, sheet_ref
 from ..format.declaration import Format, load
 from ..read.reader import Report
-from . import marking, style
+from . import cached, marking, style
 from .cells import fit_rows, set_text, set_value
-from .output import OutputError, save_workbook
+from .output import OutputError
 
 #: beyond this, cells outside the template area make a full load too costly to risk
 FAR_ROW, FAR_COL = 5000, 200
@@ -113,7 +113,7 @@ def annotate_file(data: bytes, report: Report, target: Path, fmt: Format | None 
             c.comment = comment
     _list_sheet(wb, report, fmt, marked)
     wb.active = wb.sheetnames.index(spec["sheet"])
-    return save_workbook(wb, target)
+    return cached.save(wb, target, fmt, source=lambda: cached.cached_source_values(data))
 
 
 def _anchor(ws, ref: str) -> str:

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..format.address import sheet_ref
 from ..format.declaration import Format, Section
 from ..format.formula import Translator, status, text
-from ..format.layout import Span, WorkbookLayout
+from ..format.layout import Span, WorkbookLayout, check_cells
 from ..format.rules import CELLWISE, Check, checks, marked_keys, resolve, top_call
 from . import style
 from .cells import set_text
@@ -37,20 +37,17 @@ class CheckSheet:
         """The check rows, the two summary lines above them, their formats and the marks."""
         chk = self.fmt.checks
         ws = self.wb[chk["sheet"]]
-        first = self.fmt.layout["check_sheet_first_row"]
-        left = self.fmt.layout["first_col"]
-        ok, fail = self.fmt.marks["ok"], self.fmt.marks["fail"]
+        at = check_cells(self.fmt)
+        first, left = at.first, self.fmt.layout["first_col"]
         all_checks = checks(self.fmt)
         last = first + len(all_checks) - 1
-        sev_col = get_column_letter(left + 1)
-        status_col = get_column_letter(left + 2)
+        sev_col, status_col = get_column_letter(at.severity_col), get_column_letter(at.status_col)
         rows: dict[str, int] = {}
         for n, check in enumerate(all_checks):
             row = first + n
             rows[check.id] = row
             values = [
-                check.code, self.fmt.severities[check.severity],
-                "=" + status(self.tr.condition(check.tree), ok, fail),
+                check.code, self.fmt.severities[check.severity], "=" + status_formula(self.fmt, self.tr, check),
                 check.title, None, check.rule.hint, check.id,
             ]
             for i, value in enumerate(values):
@@ -63,26 +60,14 @@ class CheckSheet:
                 cell.font = style.font(10, colour="808080" if i == 6 else None)
                 cell.alignment = style.align("center" if i in (0, 1, 2) else "left")
             self._concerned(ws.cell(row, left + 4), check)
-
-        def counted(sev: str) -> str:
-            label = text(self.fmt.severities[sev])
-            return (f"COUNTIFS(${sev_col}${first}:${sev_col}${last},{label},"
-                    f"${status_col}${first}:${status_col}${last},{text(fail)})")
-
-        pieces = []  # the declared summary sentence with a live count for each {severity}
-        for literal, severity, _, _ in string.Formatter().parse(chk["summary"]):
-            pieces += [text(literal)] if literal else []
-            pieces += [counted(severity)] if severity else []
-        title_row = self.fmt.layout["title_row"]
         width = len(chk["headers"])
-        for offset, formula in ((1, "&".join(pieces)),
-                                (2, f"IF({counted('error')}=0,{text(chk['ready'])},{text(chk['not_ready'])})")):
-            row = title_row + offset
-            cell = ws.cell(row, left)
+        summary, banner = summary_formulas(self.fmt)
+        for (row, col), formula in ((at.summary, summary), (at.banner, banner)):
+            cell = ws.cell(row, col)
             cell.value = "=" + formula
             cell.font = style.font(12, bold=True)
             cell.alignment = style.align("left")
-            ws.merge_cells(start_row=row, start_column=left, end_row=row, end_column=left + width - 1)
+            ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + width - 1)
         ws.auto_filter.ref = f"{get_column_letter(left)}{first - 1}:{get_column_letter(left + width - 1)}{last}"
         self._status_formats(ws, f"{status_col}{first}:{status_col}{last}", sev_col, status_col, first)
         self._marks(all_checks, rows)
@@ -150,3 +135,28 @@ class CheckSheet:
         ws.conditional_formatting.add(rng, FormatRule(
             type="expression", formula=[f"${status_col}{first}={text(self.fmt.marks['ok'])}"],
             dxf=style.DifferentialStyle(font=style.Font(color=style.OK_FONT_COLOUR, bold=True))))
+
+
+def status_formula(fmt: Format, tr: Translator, check: Check) -> str:
+    """A check's ✔/✘ formula (without '=')."""
+    return status(tr.condition(check.tree), fmt.marks["ok"], fmt.marks["fail"])
+
+
+def summary_formulas(fmt: Format) -> tuple[str, str]:
+    """The summary line (the declared sentence with a live count for each {severity}) and the
+    banner (ready to send or not), as formulas without '='."""
+    chk, at = fmt.checks, check_cells(fmt)
+    last = at.first + len(checks(fmt)) - 1
+    sev, col = get_column_letter(at.severity_col), get_column_letter(at.status_col)
+    fail = text(fmt.marks["fail"])
+
+    def counted(severity: str) -> str:
+        return (f"COUNTIFS(${sev}${at.first}:${sev}${last},{text(fmt.severities[severity])},"
+                f"${col}${at.first}:${col}${last},{fail})")
+
+    pieces = []
+    for literal, severity, _, _ in string.Formatter().parse(chk["summary"]):
+        pieces += [text(literal)] if literal else []
+        pieces += [counted(severity)] if severity else []
+    ready = f"IF({counted('error')}=0,{text(chk['ready'])},{text(chk['not_ready'])})"
+    return "&".join(pieces), ready

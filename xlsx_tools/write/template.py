@@ -27,11 +27,11 @@ from ..format.address import cell_ref
 from ..format.declaration import Format, load
 from ..format.formula import Translator
 from ..format.layout import SheetLayout, identity_fields, workbook_layout
-from . import style
+from . import cached, style
 from .cells import fit_rows, set_value
 from .checksheet import CheckSheet
 from .form import Form
-from .output import OutputError, save_workbook
+from .output import OutputError
 
 
 def fill(wb: Workbook, values: Mapping[str, Any], fmt: Format | None = None, summary: bool = False) -> Workbook:
@@ -78,7 +78,7 @@ def stamp(wb: Workbook, prefill: Mapping[str, Any], fmt: Format | None = None) -
     """
     fmt = fmt or load()
     ws = wb[fmt.identity_sheet["sheet"]]
-    summary = any(f.label == ws.cell(*_label_cell(fmt, f)).value for f in fmt.summary_identity)
+    summary = cached.is_summary(wb, fmt)
     sheet = workbook_layout(fmt, summary).sheet(ws.title)
     for f in identity_fields(fmt, summary):
         span = sheet.cells[f.key]
@@ -91,21 +91,16 @@ def stamp(wb: Workbook, prefill: Mapping[str, Any], fmt: Format | None = None) -
     return wb
 
 
-def _label_cell(fmt: Format, f) -> tuple[int, int]:
-    """Where a summary identity field's label stands (it is absent from an agency's template)."""
-    span = workbook_layout(fmt, True).sheet(fmt.identity_sheet["sheet"]).cells[f.key]
-    return span.row, span.col - 1
-
-
 def write(target: Path, prefill: Mapping[str, Any] | None = None, fmt: Format | None = None,
           workbook: Workbook | None = None) -> Path:
-    """Save the template atomically to ``target`` (verified before it is moved in).
+    """Save the template atomically to ``target`` (verified before it is moved in), each formula
+    carrying the value it computes.
 
     Pass an already built ``workbook`` to stamp and save it again (a roster's many agencies).
     """
     fmt = fmt or load()
     wb = build(prefill, fmt) if workbook is None else stamp(workbook, prefill or {}, fmt)
-    return save_workbook(wb, Path(target), verify=lambda p: verify(p, fmt))
+    return cached.save(wb, Path(target), fmt, verify=lambda p: verify(p, fmt))
 
 
 def verify(path: Path, fmt: Format | None = None, extra: tuple[str, ...] = ()) -> None:
