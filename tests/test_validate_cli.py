@@ -195,3 +195,35 @@ def test_a_hanging_file_costs_that_file_only(tmp_path, hang_on):
     codes = {r.file.rsplit("/", 1)[-1]: [f.code for f in r.findings] for r in reports}
     assert codes == {"0.xlsx": [], "1.xlsx": ["F-TIMEOUT"], "2.xlsx": []}
     assert "5" in reports[1].findings[0].message and "--timeout" in reports[1].findings[0].hint
+
+
+def test_text_output_lists_findings_of_one_code_on_one_table_as_one_entry(tmp_path):
+    """24 blank cells of 表三 are one S7 entry listing them; JSON keeps every finding separate."""
+    v = correct_values()
+    blanks = [f.key for f in load().table("t3").fields if not f.is_total and f.column.key == "research"][:20]
+    blanks += [f.key for f in load().table("t3").fields if not f.is_total and f.column.key == "other"][:4]
+    for key in blanks:
+        v[key] = None
+    v["t2.penalty.decisions"] = "十二"  # two different texts in 表二: one S6 entry, a line per cell
+    v["t2.licensing.decisions"] = "5件"
+    path = write_filled(tmp_path / "blanks.xlsx", v)
+    text = run(path).output
+    entries = [line for line in text.splitlines() if line.startswith("  [")]
+    s7 = [line for line in entries if line.startswith("  [S7]")]
+    assert len(s7) == 1 and "表三!" in s7[0] and "（24 个单元格）" in s7[0], text
+    assert "F6:F25" in s7[0] or ":" in s7[0]  # consecutive cells down a column as a range
+    s6 = [line for line in entries if line.startswith("  [S6]") and "表二!" in line]
+    assert len(s6) == 1 and "（2 个单元格）" in s6[0], text
+    assert "十二" in text and "5件" in text  # each cell's own message is kept
+    doc = json.loads(run(path, "--format", "json").output)
+    found = doc["files"][0]["findings"]
+    assert sum(1 for f in found if f["code"] == "S7" and f["sheet"] == "表三") == 24
+    assert sum(1 for f in found if f["code"] == "S6" and f["sheet"] == "表二") == 2
+
+
+def test_a_single_finding_keeps_its_own_line_with_labels(tmp_path):
+    v = correct_values()
+    v["t4.suit_direct.pending"] = None
+    text = run(write_filled(tmp_path / "one.xlsx", v)).output
+    s7 = [line for line in text.splitlines() if line.startswith("  [S7]")]
+    assert len(s7) == 1 and "表四!I6" in s7[0] and "个单元格" not in s7[0]
