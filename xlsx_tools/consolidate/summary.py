@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.styles import Font
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..check.validate import validate_reports
@@ -32,6 +34,7 @@ from ..write import cached, style, template
 from ..write.cells import set_text
 from ..write.output import OutputError, write_atomic
 from ..write.sheetxml import Formula, Rows, splice
+from .overview import Overview
 from .submissions import Consolidation, Submission, exact
 
 SHEETS = ("detail", "files", "findings", "missing")
@@ -78,7 +81,36 @@ def _template_part(result: Consolidation, fmt: Format) -> bytes:
     wb.properties.title = fmt.summary["title"].format(region=result.region or "", year=result.year or "")
     for name in SHEETS:
         _head(wb.create_sheet(fmt.summary[name]["sheet"]), result, name, fmt)
-    return cached.workbook_bytes(wb, fmt)
+    overview = Overview(fmt, layout, result).build(wb)
+    _print_setup(wb, fmt)
+    return cached.workbook_bytes(wb, fmt, extra=overview)
+
+
+def _print_setup(wb, fmt: Format) -> None:
+    """Printing the whole summary gives 概览, the statutory tables, 报送情况, 问题清单, 未报送 and
+    校验 legibly on A4; 明细 (a column per field) prints only its title line, and 填报说明 says how
+    to print it in full."""
+    for name in SHEETS:
+        ws = wb[fmt.summary[name]["sheet"]]
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.3, footer=0.3)
+        ws.oddFooter.center.text = fmt.guide["footer"]
+        first = FIRST_HEADER_ROW + (1 if name == "files" else 0)
+        ws.print_title_rows = f"{first}:{_first_row(name, fmt) - 1}"
+    detail = wb[fmt.summary["detail"]["sheet"]]
+    detail.print_title_rows = None
+    detail.print_area = f"A{TITLE_ROW}:{cell_ref(TITLE_ROW, 10)}"
+    guide = wb[fmt.guide["sheet"]]
+    row = guide.max_row + 2
+    cell = guide.cell(row, fmt.layout["first_col"])
+    set_text(cell, fmt.summary["overview"]["print_note"])
+    cell.font = style.font(10, bold=True)
+    cell.alignment = style.align("left", "top")
+    guide.merge_cells(start_row=row, start_column=cell.column, end_row=row, end_column=cell.column + 1)
+    guide.row_dimensions[row].height = 48
 
 
 def _headers(name: str, fmt: Format) -> list[list[str]]:
@@ -116,8 +148,8 @@ def _head(ws: Worksheet, result: Consolidation, name: str, fmt: Format) -> None:
     last = _first_row(name, fmt) + max(_count(result, name), 1) - 1
     ws.auto_filter.ref = f"A{row + len(headers) - 1}:{cell_ref(last, width)}"
     ws.freeze_panes = cell_ref(_first_row(name, fmt), 3 if name == "detail" else 1)
-    widths = {"detail": [28, 21, 10, 16, 8, 10, 14, 12, 8, 30], "files": [6, 40, 18, 10, 28, 21, 8, 8, 6, 6, 6, 50, 30],
-              "findings": [6, 36, 24, 8, 6, 12, 8, 30, 14, 50, 40], "missing": [5, 22, 28, 21, 10, 16, 50]}[name]
+    widths = {"detail": [28, 21, 10, 16, 8, 10, 14, 12, 8, 30], "files": [5, 34, 12, 9, 26, 20, 8, 6, 5, 5, 5, 40, 24],
+              "findings": [5, 30, 22, 6, 6, 12, 7, 28, 10, 46, 36], "missing": [5, 22, 28, 21, 10, 16, 50]}[name]
     for col in range(1, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths[col - 1] if col <= len(widths) else 14
     if name == "detail":

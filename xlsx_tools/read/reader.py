@@ -145,7 +145,7 @@ class _Reader:
             elif sheet.kind == "table":
                 self.report.unread_tables.add(self._table_key(sheet))
         if self.report.level:  # a summary's own sheets (明细, 报送情况 …) are expected there
-            expected |= {fmt.summary[part]["sheet"] for part in ("detail", "files", "findings", "missing")}
+            expected |= {fmt.summary[part]["sheet"] for part in ("overview", "detail", "files", "findings", "missing")}
         for extra in sorted(present - expected):
             self.add("S-EXTRA-SHEET", sheet=extra)
 

@@ -1,0 +1,311 @@
+"""概览: the summary's first sheet, for the people who read it rather than merge it again.
+
+One row per included agency with the indicators people compare (declared in
+``[summary.overview]``), sortable, with a total row of formulas that equals the statutory tables;
+then two small blocks taken from 表三 and 表四 by formula, and three native charts (applications
+by agency, the outcome mix, 复议/诉讼 results) that Excel, WPS and LibreOffice draw. Every formula
+gets its cached value from the consolidation's own numbers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..format.address import cell_ref, get_column_letter
+from ..format.declaration import Format
+from ..format.layout import WorkbookLayout
+from ..write import style
+from ..write.cells import set_text
+from .submissions import Consolidation
+
+HEADER_ROW = 5
+#: at most this many agencies in the applications chart (the busiest); the table lists them all
+CHART_AGENCIES = 30
+
+
+def keys(fmt: Format, ref: str) -> list[str]:
+    """Field keys a declared reference stands for: ``t3.granted.total`` itself, ``t3.granted``
+    (the row's 总计), ``t3.denied.*`` (every row under the group 不予公开, column 总计)."""
+    if ref in fmt.fields:
+        return [ref]
+    table_key, row, *rest = ref.split(".")
+    table = fmt.table(table_key)
+    total = next(c.key for c in table.leaf_columns if c.is_total)
+    if rest == ["*"]:
+        rows = [r.key for r in table.leaf_rows if r.parent == row]
+    else:
+        rows = [row]
+    out = [f"{table_key}.{r}.{total}" for r in rows]
+    missing = [k for k in out if k not in fmt.fields]
+    if missing or not out:
+        raise KeyError(f"[summary.overview]: {ref} names no field ({missing})")
+    return out
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value or 0
+
+
+class Overview:
+    """Builds the 概览 sheet into a summary workbook; :meth:`build` returns the cached values of
+    the formulas it wrote, by (sheet, row, column)."""
+
+    def __init__(self, fmt: Format, layout: WorkbookLayout, result: Consolidation):
+        self.fmt, self.layout, self.result = fmt, layout, result
+        self.spec = fmt.summary["overview"]
+        self.values: dict[tuple[str, int, int], Any] = {}
+
+    def build(self, wb: Workbook) -> dict[tuple[str, int, int], Any]:
+        ws = wb.create_sheet(self.spec["sheet"], 0)
+        wb.active = 0
+        width = self._table(ws)
+        top = self._total_row + 3
+        outcome_rows = self._outcome_block(ws, top)
+        appeals_top = top + outcome_rows + 2
+        appeals = self._appeals_block(ws, appeals_top)
+        self._charts(ws, appeals_top + appeals + 2, (top, outcome_rows), (appeals_top, appeals))
+        self._page(ws, width)
+        return self.values
+
+    # -- the agency table --------------------------------------------------------------------------
+    def _formula(self, ws: Worksheet, row: int, col: int, formula: str, value: Any, fmt: str = "General") -> None:
+        cell = ws.cell(row, col)
+        cell.value = "=" + formula
+        cell.number_format = fmt
+        self.values[(ws.title, row, col)] = value
+
+    def _table(self, ws: Worksheet) -> int:
+        spec, result, fmt = self.spec, self.result, self.fmt
+        heads = list(spec["identity_headers"]) + [c["label"] for c in spec["columns"]]
+        width = len(heads)
+        counts = result.counts()
+        set_text(ws.cell(1, 1), spec["title"].format(region=result.region or "", year=result.year or ""))
+        ws.cell(1, 1).font = style.font(16, bold=True, heading=True)
+        set_text(ws.cell(2, 1), spec["facts"].format(
+            region=result.region or "—", year=result.year or "—", included=len(result.included),
+            rejected=counts.get("rejected", 0), missing=sum(1 for m in result.missing if m.situation == "on_roster"),
+            today=result.today.isoformat()))
+        set_text(ws.cell(3, 1), spec["sort_note"])
+        ws.cell(3, 1).font = style.font(10, colour="595959")
+        for row in (1, 2, 3):
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+            ws.cell(row, 1).alignment = style.align("left")
+        for col, text in enumerate(heads, 1):
+            cell = ws.cell(HEADER_ROW, col)
+            set_text(cell, text)
+            cell.font = style.font(10, bold=True)
+            cell.fill = style.fill(style.HEADER)
+            cell.border = style.BORDER
+            cell.alignment = style.align()
+        ws.row_dimensions[HEADER_ROW].height = 42
+        first = HEADER_ROW + 1
+        rows = result.included
+        for n, s in enumerate(rows):
+            r = first + n
+            ws.cell(r, 1).value = n + 1
+            set_text(ws.cell(r, 2), s.name)
+            set_text(ws.cell(r, 3), str(s.identity.get("kind") or ""))
+            for i, column in enumerate(spec["columns"]):
+                col = len(spec["identity_headers"]) + 1 + i
+                if "share" in column:
+                    self._share(ws, r, col, [s.value(fmt, k) for ref in column["share"][:1] for k in keys(fmt, ref)],
+                                [s.value(fmt, k) for ref in column["share"][1:] for k in keys(fmt, ref)])
+                else:
+                    ws.cell(r, col).value = sum(_number(s.value(fmt, k))
+                                                for ref in column["sum"] for k in keys(fmt, ref))
+        last = first + len(rows) - 1
+        total = self._total_row = first + len(rows)
+        set_text(ws.cell(total, 2), spec["total_label"])
+        for i, column in enumerate(spec["columns"]):
+            col = len(spec["identity_headers"]) + 1 + i
+            if "share" in column:
+                self._share(ws, total, col, [result.sums[k] for k in keys(fmt, column["share"][0])],
+                            [result.sums[k] for k in keys(fmt, column["share"][1])])
+            else:
+                letter = get_column_letter(col)
+                value = sum(_number(result.sums[k]) for ref in column["sum"] for k in keys(fmt, ref))
+                self._formula(ws, total, col, f"SUM({letter}{first}:{letter}{max(last, first)})", value)
+        for r in range(first, total + 1):
+            for col in range(1, width + 1):
+                cell = ws.cell(r, col)
+                cell.border = style.BORDER
+                cell.font = style.font(10, bold=r == total)
+                cell.alignment = style.align("left" if col == 2 else "center")
+                if r == total:
+                    cell.fill = style.fill(style.FORMULA)
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{cell_ref(max(last, HEADER_ROW), width)}"
+        ws.freeze_panes = cell_ref(first, 3)
+        widths = {1: 6, 2: 30, 3: 10}
+        for col in range(1, width + 1):
+            ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 10)
+        return width
+
+    def _share(self, ws: Worksheet, row: int, col: int, part: list[Any], whole: list[Any]) -> None:
+        """A percentage as a formula over the row's own cells; "—" when nothing was closed."""
+        spec = self.spec
+        labels = [c["label"] for c in spec["columns"]]
+        column = spec["columns"][col - len(spec["identity_headers"]) - 1]
+        base = len(spec["identity_headers"]) + 1
+        num, den = (get_column_letter(base + labels.index(_label_of(spec, ref))) for ref in column["share"])
+        p, w = sum(_number(v) for v in part), sum(_number(v) for v in whole)
+        self._formula(ws, row, col, f'IF({den}{row}=0,"—",{num}{row}/{den}{row})', p / w if w else "—", "0.0%")
+
+    # -- blocks taken from the statutory tables --------------------------------------------------------
+    def _ref(self, key: str) -> str:
+        return self.layout.address(key)
+
+    def _outcome_block(self, ws: Worksheet, top: int) -> int:
+        chart = self.spec["outcome_chart"]
+        self._block_head(ws, top, 2, [chart["caption"], self.fmt.table("t3").leaf_columns[-1].label])
+        for n, (ref, label) in enumerate(zip(chart["rows"], chart["labels"], strict=True), 1):
+            row = top + n
+            set_text(ws.cell(row, 2), label)
+            refs = keys(self.fmt, ref)
+            value = sum(_number(self.result.sums[k]) for k in refs)
+            self._formula(ws, row, 3, f"SUM({','.join(self._ref(k) for k in refs)})", value)
+            self._box(ws, row, 2, 3)
+        return len(chart["rows"])
+
+    def _appeals_block(self, ws: Worksheet, top: int) -> int:
+        chart, t4 = self.spec["appeals_chart"], self.fmt.table("t4")
+        labels = {i.key: i.label for i in (*t4.leaf_rows, *t4.leaf_columns)}
+        left = 2
+        self._block_head(ws, top, left, [chart["caption"], *(labels[c] for c in chart["columns"])])
+        for n, row_key in enumerate(chart["rows"], 1):
+            row = top + n
+            set_text(ws.cell(row, left), labels[row_key])
+            for i, col_key in enumerate(chart["columns"], 1):
+                key = f"t4.{row_key}.{col_key}"
+                self._formula(ws, row, left + i, self._ref(key), _number(self.result.sums[key]))
+            self._box(ws, row, left, left + len(chart["columns"]))
+        return len(chart["rows"])
+
+    def _block_head(self, ws: Worksheet, row: int, col: int, heads: list[str]) -> None:
+        for i, text in enumerate(heads):
+            cell = ws.cell(row, col + i)
+            set_text(cell, text)
+            cell.font = style.font(10, bold=True)
+            cell.fill = style.fill(style.HEADER)
+            cell.alignment = style.align()
+        self._box(ws, row, col, col + len(heads) - 1)
+
+    @staticmethod
+    def _box(ws: Worksheet, row: int, first: int, last: int) -> None:
+        for col in range(first, last + 1):
+            ws.cell(row, col).border = style.BORDER
+            if ws.cell(row, col).font.sz != 10:
+                ws.cell(row, col).font = style.font(10)
+
+    # -- charts -----------------------------------------------------------------------------------------
+    def _charts(self, ws: Worksheet, top: int, outcome: tuple[int, int], appeals: tuple[int, int]) -> None:
+        """The applications chart first (as tall as its agencies need), the other two below it. A
+        chart with nothing to show is left out, and a line says so instead of an empty frame."""
+        spec = self.spec
+        rows = self._busiest()
+        height = max(7.5, 1.5 + 0.55 * len(rows))  # cm
+        below = top + (int(height / 0.53) + 2 if rows else 2)  # rows of 15 pt are 0.53 cm
+        self._chart_rows = (below + 20, below + 20 + max(len(rows), 1))
+        charts = [(self._applications(ws, rows, height) if rows else None, spec["applications_chart"], f"A{top}")]
+        first, n = outcome
+        pie = PieChart()
+        pie.add_data(Reference(ws, min_col=3, min_row=first, max_row=first + n), titles_from_data=True)
+        pie.set_categories(Reference(ws, min_col=2, min_row=first + 1, max_row=first + n))
+        pie.dataLabels = DataLabelList(showPercent=True, showVal=False, showCatName=False, showSerName=False,
+                                       showLegendKey=False)
+        pie.height, pie.width = 9, 14
+        shown = any(self.values[(ws.title, r, 3)] for r in range(first + 1, first + n + 1))
+        charts.append((pie if shown else None, spec["outcome_chart"], f"A{below}"))
+        first, n = appeals
+        spec_appeals = spec["appeals_chart"]
+        width = len(spec_appeals["columns"])
+        bar = BarChart()
+        bar.type, bar.grouping, bar.overlap = "col", "stacked", 100
+        bar.y_axis.title = spec_appeals["axis"]
+        data = Reference(ws, min_col=3, max_col=2 + width, min_row=first, max_row=first + n)
+        bar.add_data(data, titles_from_data=True)
+        bar.set_categories(Reference(ws, min_col=2, min_row=first + 1, max_row=first + n))
+        bar.height, bar.width = 9, 16
+        shown = any(self.values[(ws.title, r, c)] for r in range(first + 1, first + n + 1) for c in range(3, 3 + width))
+        charts.append((bar if shown else None, spec_appeals, f"H{below}"))
+        empty = []
+        for chart, chart_spec, anchor in charts:
+            if chart is None:
+                empty.append(chart_spec["title"])
+                continue
+            chart.title = chart.title or chart_spec["title"]
+            ws.add_chart(chart, anchor)
+        if empty:  # said on the row above the charts
+            set_text(ws.cell(top - 1, 2), spec["empty_chart"].format(titles="、".join(empty)))
+            ws.cell(top - 1, 2).font = style.font(10, colour="595959")
+            ws.cell(top - 1, 2).alignment = style.align("left", wrap=False)
+
+    def _application_columns(self) -> list[int]:
+        spec = self.spec
+        labels = [c["label"] for c in spec["columns"]]
+        base = len(spec["identity_headers"]) + 1
+        return [base + labels.index(name) for name in spec["applications_chart"]["columns"]]
+
+    def _busiest(self) -> list[tuple[str, list[Any]]]:
+        """(agency, its application numbers) for the agencies the chart shows, the busiest first."""
+        fmt, spec = self.fmt, self.spec
+        columns = {c["label"]: c for c in spec["columns"]}
+        out = []
+        for s in self.result.included:
+            numbers = [sum(_number(s.value(fmt, k)) for ref in columns[name]["sum"] for k in keys(fmt, ref))
+                       for name in spec["applications_chart"]["columns"]]
+            out.append((s.name, numbers))
+        out.sort(key=lambda item: -sum(item[1]))
+        busy = [item for item in out if any(item[1])]
+        self._which = (f"（申请最多的 {CHART_AGENCIES} 家）" if len(busy) > CHART_AGENCIES
+                       else f"（有申请的 {len(busy)} 家）" if len(busy) < len(out) else "")
+        return busy[:CHART_AGENCIES]
+
+    def _applications(self, ws: Worksheet, rows: list[tuple[str, list[Any]]], height: float) -> BarChart:
+        """申请数量 by agency from a block of their numbers below the charts (not printed)."""
+        chart_spec = self.spec["applications_chart"]
+        block, last = self._chart_rows
+        set_text(ws.cell(block, 2), chart_spec["title"])
+        for i, name in enumerate(chart_spec["columns"]):
+            set_text(ws.cell(block, 3 + i), name)
+        for n, (name, numbers) in enumerate(reversed(rows), 1):  # a bar chart draws its first category lowest
+            set_text(ws.cell(block + n, 2), name)
+            for i, value in enumerate(numbers):
+                ws.cell(block + n, 3 + i).value = value
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+        chart.title = chart_spec["title"] + self._which
+        chart.y_axis.title = chart_spec["axis"]
+        n = len(chart_spec["columns"])
+        chart.add_data(Reference(ws, min_col=3, max_col=2 + n, min_row=block, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=2, min_row=block + 1, max_row=last))
+        chart.height, chart.width = height, 24
+        return chart
+
+    def _page(self, ws: Worksheet, width: int) -> None:
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.3, footer=0.3)
+        ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+        ws.oddFooter.center.text = self.fmt.guide["footer"]
+        block, last = self._chart_rows
+        ws.print_area = f"A1:{cell_ref(block - 1, width)}"  # the charts' own numbers are not printed
+
+
+def _label_of(spec: dict, ref: str) -> str:
+    """The label of the overview column that sums exactly ``ref``."""
+    for column in spec["columns"]:
+        if column.get("sum") == [ref]:
+            return column["label"]
+    raise KeyError(f"[summary.overview]: a share needs a column summing {ref}")
