@@ -151,3 +151,18 @@ def random_fill(seed: int, noisy: bool = False) -> dict[str, Any]:
         values["id.year"] = rnd.choice([2025, "2025", " 2025 ", "二〇二五", 25])
         values["id.kind"] = rnd.choice(["部门", "人民政府", "部门 ", "局"])
     return values
+
+
+def failing_checks(report) -> set[str]:
+    """The validator's findings expressed as 校验-sheet check ids (cell findings per table)."""
+    sheets = {t.sheet: t.key for t in load().tables}
+    out = set()
+    for f in report.findings:
+        if "check" in f.extra:
+            out.add(f.extra["check"])
+        elif f.code in ("S6", "S6-EXCEL-ERROR", "S7") and f.sheet in sheets:
+            tag = "placeholder:" if (f.code == "S6" and f.severity == "warning") else ""
+            out.add(f"{'S7' if f.code == 'S7' else 'S6'}:{tag}{sheets[f.sheet]}")
+        else:
+            out.add(f.code)
+    return out

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from fills import fill
-from livecases import CASES, ERROR_CASES, case_values, random_fill
+from livecases import CASES, ERROR_CASES, case_values, failing_checks, random_fill
 from openpyxl import load_workbook
 
 from xlsx_tools.format.declaration import load
@@ -230,3 +230,23 @@ def test_every_output_carries_the_values_the_clients_compute(outputs, client, re
         assert ours, ours_path.name
         assert not [k for k, v in ours.items() if v is None], ours_path.name
         assert differences(ours, shown(theirs_path, ours)) == {}, ours_path.name
+
+
+# What only the 校验 sheet shows: a total over an error value is itself that error, so every check
+# reading it fails there; the validator reports the cause once, at the cell (S6), and sums the rest.
+LIVE_ONLY = {"S6-error-value": ERROR_CASES["S6-error-value"][1] - {"S6:t3"}}
+
+
+@pytest.mark.parametrize("saved_by", ["nianbao", "libreoffice", "gnumeric"])
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+def test_validator_names_the_error_value_the_clients_trace_through_the_totals(written, by_libreoffice, by_gnumeric,
+                                                                              case, saved_by):
+    """Whoever saved the file, the validator reports the error value once, at its cell, and agrees
+    with the clients on every other check."""
+    from xlsx_tools.check.validate import validate_paths
+
+    path = {"nianbao": written, "libreoffice": by_libreoffice, "gnumeric": by_gnumeric}[saved_by][case]
+    (report,) = validate_paths([path])
+    assert failing_checks(report) == _failing(by_gnumeric[case]) - LIVE_ONLY[case]
+    cell = workbook_layout().locate("t3.denied_law.research")[1].ref
+    assert [f.cell for f in report.findings if f.code == "S6-EXCEL-ERROR"] == [cell]

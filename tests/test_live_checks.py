@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from fills import correct_values, write_filled
-from livecases import CASES
+from livecases import CASES, failing_checks
 from openpyxl import load_workbook
 
 from xlsx_tools.format.declaration import load
@@ -92,21 +92,6 @@ def test_totals_are_computed_by_the_client(recalculated, tmp_path, libreoffice):
     assert shown("t4.review.total") == 2
     assert shown("t4.suit_after_review.total") == 1
     assert shown("t2.fees.amount") == pytest.approx(9116.36)
-
-
-def failing_checks(report) -> set[str]:
-    """The validator's findings expressed as 校验-sheet check ids (cell findings per table)."""
-    sheets = {t.sheet: t.key for t in load().tables}
-    out = set()
-    for f in report.findings:
-        if "check" in f.extra:
-            out.add(f.extra["check"])
-        elif f.code in ("S6", "S6-EXCEL-ERROR", "S7") and f.sheet in sheets:
-            tag = "placeholder:" if (f.code == "S6" and f.severity == "warning") else ""
-            out.add(f"{'S7' if f.code == 'S7' else 'S6'}:{tag}{sheets[f.sheet]}")
-        else:
-            out.add(f.code)
-    return out
 
 
 # What only the validator can see: the unit in "251000元" (a formula cannot read a text cell's

@@ -274,8 +274,10 @@ class _Reader:
             self.report.values[f.key] = sum(self.report.values.get(k) or 0 for k in f.total_of)
 
     def _template_total(self, f: Field, raw: RawCell | None) -> bool:
-        """A total cell still holding the template's formula but no saved result: derive it."""
-        if raw is None or raw.formula is None or raw.value not in (None, ""):
+        """A total cell still holding the template's formula with no saved result, or with an
+        error value its parts passed on to it (the part holding the error is reported itself,
+        once): derive it."""
+        if raw is None or raw.formula is None or (raw.value not in (None, "") and raw.kind != "e"):
             return False
         return raw.formula.replace(" ", "").upper() == _total_formulas(self.fmt)[f.key]
 
