@@ -230,6 +230,23 @@ def test_every_output_carries_the_values_the_clients_compute(outputs, client, re
         assert ours, ours_path.name
         assert not [k for k, v in ours.items() if v is None], ours_path.name
         assert differences(ours, shown(theirs_path, ours)) == {}, ours_path.name
+        assert differences(calamine_values(ours_path, ours), shown(theirs_path, ours)) == {}, ours_path.name
+
+
+def calamine_values(path: Path, places) -> dict[tuple[str, str], Any]:
+    """What python-calamine (as previewers and Power Query: cached values only) reads at ``places``."""
+    from openpyxl.utils import coordinate_to_tuple
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    grids: dict[str, list] = {}
+    out = {}
+    for sheet, ref in places:
+        grid = grids.setdefault(sheet, book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+        row, col = coordinate_to_tuple(ref)
+        value = grid[row - 1][col - 1] if row <= len(grid) and col <= len(grid[row - 1]) else None
+        out[(sheet, ref)] = None if value == "" else value
+    return out
 
 
 # What only the 校验 sheet shows: a total over an error value is itself that error, so every check
