@@ -79,6 +79,8 @@ def sections(narrative: dict[str, list[Line]], headings: dict[str, Line], out: I
             n = spec["numerals"].find(m["n"]) + 1 if m and len(m["n"]) == 1 else 0
             if current < n <= len(parts):  # （一）…（五） in order; a later （二） inside a part stays
                 current = n
+                if _bare_heading(ln.text, parts[n - 1].label):  # the heading alone: not the part's text
+                    continue
             if current == 0:
                 intro.append(ln)
             else:
@@ -89,6 +91,14 @@ def sections(narrative: dict[str, list[Line]], headings: dict[str, Line], out: I
         for part, chunk in zip(parts, chunks, strict=True):
             if chunk:
                 _text(part.key, chunk, out, fmt)
+
+
+def _bare_heading(text: str, label: str) -> bool:
+    """Whether a line is only a part's heading (「（一）主动公开」, 「(一)主动公开：」), no sentence after it."""
+    def bare(t: str) -> str:
+        return re.sub(r"[\s()（）:：。.]", "", MARKDOWN.sub("", t))
+
+    return bare(text) == bare(label)
 
 
 def _text(key: str, lines: list[Line], out: Imported, fmt: Format) -> None:
