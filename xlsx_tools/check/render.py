@@ -39,13 +39,18 @@ def text_lines(reports: list[Report], fmt: Format | None = None) -> list[tuple[s
         mark = fail if c["error"] else ok
         lines.append((f"{mark} {r.file}  {sev['error']} {c['error']} · {sev['warning']} {c['warning']} · "
                       f"{sev['info']} {c['info']}", "red" if c["error"] else "green"))
-        for group in grouped(r.findings):
-            lines += _entry(group, sev)
+        lines += finding_lines(r.findings, fmt)
     s = summary(reports)
     lines.append((f"共 {s['files']} 个文件：{s['passed']} 个无错误，{s['failed']} 个有错误"
                    f"（{sev['error']} {s['error']} 项，{sev['warning']} {s['warning']} 项，"
                    f"{sev['info']} {s['info']} 项）", "red" if s["failed"] else "green"))
     return lines
+
+
+def finding_lines(findings: list[Finding], fmt: Format | None = None) -> list[tuple[str, str | None]]:
+    """(line, colour) pairs listing findings as a checklist (see :func:`grouped`)."""
+    sev = (fmt or load()).severities
+    return [line for group in grouped(findings) for line in _entry(group, sev)]
 
 
 def grouped(findings: list[Finding]) -> list[list[Finding]]:

@@ -230,6 +230,7 @@ class Format:
     aliases: dict[str, str]
     summary: dict[str, Any] = field(default_factory=dict)
     crossyear: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)  # the generated published report
     summary_identity: tuple[IdentityField, ...] = ()  # extra 基本信息 rows of a summary workbook
     _fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -391,6 +392,7 @@ def parse(data: dict[str, Any]) -> Format:
         aliases=data.get("aliases", {}),
         summary=data["summary"],
         crossyear=data["crossyear"],
+        report=data["report"],
         summary_identity=_identity_fields(data["summary"]["fields"]),
     )
     _index_fields(fmt)

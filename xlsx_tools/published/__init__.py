@@ -7,5 +7,7 @@ suffix names (:mod:`sources` → :mod:`plaintext`, :mod:`word`, :mod:`webpage`) 
 walks the lines — :mod:`headings`, :mod:`tablerows` and :mod:`texts`, comparing labels as
 :mod:`labels` says — into an :class:`imported.Imported`; :mod:`record` writes it into the template
 with its 导入记录 sheet, and :mod:`conversion` runs the whole batch and validates what it wrote.
-Documents generated from a workbook (the published report itself) belong here too.
+``nianbao report`` runs the other way: :mod:`reporting` checks each workbook, :mod:`composition`
+composes its report (title, sections, the tables as grids), and :mod:`docxreport` and
+:mod:`htmlreport` write it; the PDF comes from the .docx through :mod:`write.pdf`.
 """
