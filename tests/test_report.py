@@ -226,3 +226,19 @@ def test_pdf_pages_fit_the_text_block_with_every_glyph(pdfs, tmp_path):
         assert "—1—" in text and f"—{pages}—" in text  # page numbers on every page
     _run("pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdfs[0]), str(tmp_path / "p"))
     assert next(tmp_path.glob("p*.png")).stat().st_size > 10_000
+
+
+def test_the_signature_closes_the_report_with_the_unit_and_its_date(tmp_path):
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    path = write_filled(tmp_path / "落款.xlsx", correct_values())
+    assert nianbao("report", path, "-o", tmp_path / "out", "--format", "docx", "--signature").returncode == 0
+    paragraphs = [p for p in docx.Document(str(tmp_path / "out" / "落款.docx")).paragraphs if p.text]
+    name, date = paragraphs[-2:]
+    assert (name.text, date.text) == (correct_values()["id.name"], "2026年1月20日")
+    assert name.alignment == date.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    plain = nianbao("report", path, "-o", tmp_path / "plain", "--format", "docx")
+    assert plain.returncode == 0
+    last = [p.text for p in docx.Document(str(tmp_path / "plain" / "落款.docx")).paragraphs if p.text][-1]
+    assert last == correct_values()["s6.text"]

@@ -46,6 +46,7 @@ def docx_bytes(doc: Composition, fmt: Format) -> bytes:
     for block in doc.blocks:
         _block(document, block, spec)
     if doc.signature:
+        document.add_paragraph()  # a blank line above the 落款
         for text in doc.signature:
             p = document.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
