@@ -233,8 +233,9 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
               show_default=True, help="输出格式：text 供人阅读，json 供程序处理。")
 @click.option("--max-mb", type=float, default=None,
               help=f"单个报告文件的大小上限（MB，默认 {load().importer['max_mb']}）。")
-def import_(reports, output, roster, output_format, max_mb) -> None:
-    """把已发布的年报（文本 .txt、Word .docx、网页 .html）导入为填好的年报工作簿。
+@click.option("--max-pages", type=int, default=None, help=f"PDF 的页数上限（默认 {load().importer['max_pages']}）。")
+def import_(reports, output, roster, output_format, max_mb, max_pages) -> None:
+    """把已发布的年报（文本 .txt、Word .docx、网页 .html、PDF）导入为填好的年报工作簿。
 
     \b
     从标题读出单位名称和年度，把表二、表三、表四的每个数值和各部分文字填入模板；
@@ -252,7 +253,7 @@ def import_(reports, output, roster, output_format, max_mb) -> None:
     from .published.conversion import ImportUsage, import_paths
 
     try:
-        outcomes = import_paths(reports, output, _merge_roster(roster), max_mb)
+        outcomes = import_paths(reports, output, _merge_roster(roster), max_mb, max_pages=max_pages)
     except (ImportUsage, MergeError) as exc:
         raise click.UsageError(str(exc)) from exc
     except OutputError as exc:

@@ -92,7 +92,10 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "X1/total": ("error", "“上年结转”总计为 {actual}，上年报告“结转下年度继续办理”总计为 {expected}，且正文未说明原因", "核对上年度报告表三第四项；确有差异的在第六部分说明原因后重新报送。"),
     "X2": ("warning", "“{row}”现行有效 {actual} 件，按上年 {before} 件 + 本年制发 {issued} 件 − 本年废止 {repealed} 件，应为 {expected} 件", "如有清理、失效或修改，请在正文说明。"),
     # -- importing published reports (nianbao import); {where} is the line in the source --------
-    "IMP-UNREADABLE": ("error", "无法导入：{detail}", "请提供年报的文本（.txt）、Word 文档（.docx）或网页（.html）。"),
+    "IMP-UNREADABLE": ("error", "无法导入：{detail}",
+                       "请提供年报的文本（.txt）、Word 文档（.docx）、网页（.html）或带文字层的 PDF。"),
+    "IMP-SCANNED": ("error", "无法导入：{detail}",
+                    "请向发布单位索取原始文档（Word 文档或网页），或带文字层的 PDF；不会按图像猜测数字。"),
     "IMP-CRASH": ("error", "导入此文件时程序出错（{detail}），其他文件不受影响", "请将此文件和本提示发给技术支持。"),
     "IMP-WRITE": ("error", "未能写出 {target}：{detail}", "关闭正在打开该文件的 Excel/WPS，或换一个输出文件夹后重试。"),
     "IMP-NO-TABLES": ("error", "原文中没有找到表二、表三、表四的任何一行，未生成工作簿",

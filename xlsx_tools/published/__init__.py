@@ -2,7 +2,7 @@
 ``write`` and ``consolidate``).
 
 Owns ``nianbao import``, in the order its data flows: a published file is read by the front end its
-suffix names (:mod:`sources` → :mod:`plaintext`, :mod:`word`, :mod:`webpage`) into a
+suffix names (:mod:`sources` → :mod:`plaintext`, :mod:`word`, :mod:`webpage`, :mod:`pdfdoc`) into a
 :class:`document.Document` of lines of cells, each naming its place in the source; :mod:`matcher`
 walks the lines — :mod:`headings`, :mod:`tablerows` and :mod:`texts`, comparing labels as
 :mod:`labels` says — into an :class:`imported.Imported`; :mod:`record` writes it into the template

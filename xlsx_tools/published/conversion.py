@@ -73,7 +73,7 @@ def targets(files: list[Path], output: Path) -> dict[Path, Path]:
 
 def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = None,
                  max_mb: float | None = None, fmt: Format | None = None,
-                 now: dt.datetime | None = None) -> list[Outcome]:
+                 now: dt.datetime | None = None, max_pages: int | None = None) -> list[Outcome]:
     """Import every source into a workbook under ``output`` and validate what was written."""
     fmt = fmt or load()
     # found as `nianbao validate` finds workbooks: recursively; hidden and system files skipped,
@@ -89,7 +89,7 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
         except OSError as exc:
             raise OutputError(f"无法创建输出文件夹 {output}：{exc.strerror}") from exc
     outcomes = [Outcome(Path(r.file), findings=r.findings) for r in lock_files]
-    outcomes += [import_one(f, plan[f], roster, max_mb, fmt, now) for f in files]
+    outcomes += [import_one(f, plan[f], roster, max_mb, fmt, now, max_pages) for f in files]
     written = [o for o in outcomes if o.target is not None]
     for o, report in zip(written, validate_paths([o.target for o in written]), strict=True):
         o.report = report
@@ -97,16 +97,16 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
 
 
 def import_one(source: Path, target: Path, roster: Roster | None = None, max_mb: float | None = None,
-               fmt: Format | None = None, now: dt.datetime | None = None) -> Outcome:
+               fmt: Format | None = None, now: dt.datetime | None = None, max_pages: int | None = None) -> Outcome:
     """One source into ``target``; every failure of the source becomes a finding on the outcome."""
     fmt = fmt or load()
     spec = fmt.importer
     outcome = Outcome(source)
     try:
-        doc = read_document(source, spec["suffixes"], max_mb or spec["max_mb"])
+        doc = read_document(source, spec["suffixes"], max_mb or spec["max_mb"], max_pages or spec["max_pages"])
         outcome.imported = imported = import_document(doc, fmt, roster)
     except Unreadable as exc:
-        outcome.findings.append(registered("IMP-UNREADABLE", file=source.name, detail=str(exc)))
+        outcome.findings.append(registered(exc.key, file=source.name, detail=str(exc)))
         return outcome
     except Exception as exc:  # a source that breaks the importer costs that source only, never the batch
         outcome.findings.append(registered("IMP-CRASH", file=source.name, detail=f"{type(exc).__name__}: {exc}"[:200]))

@@ -17,7 +17,12 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 
 
 class Unreadable(Exception):
-    """The file cannot be read as a published report; the message says why, in Chinese."""
+    """The file cannot be read as a published report; the message says why, in Chinese. ``key``
+    names the finding it becomes (a scanned PDF is IMP-SCANNED, anything else IMP-UNREADABLE)."""
+
+    def __init__(self, message: str, key: str = "IMP-UNREADABLE"):
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,19 @@ from pathlib import Path
 
 from ..read.container import MB
 from .document import Document, Unreadable
+from .pdfdoc import pdf_lines
 from .plaintext import decode, text_lines
 from .webpage import html_lines
 from .word import docx_lines
 
 
-def read_document(path: Path, kinds: dict[str, str], max_mb: float) -> Document:
+def read_document(path: Path, kinds: dict[str, str], max_mb: float, max_pages: int = 500) -> Document:
     """Read ``path`` (never written) with the front end its suffix names."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in kinds:
         raise Unreadable(f"不支持的文件类型“{suffix or '无扩展名'}”，可导入：{'、'.join(kinds)}"
-                         "（PDF 或 .doc 请先另存为 .docx，或复制文字另存为 .txt）")
+                         "（.doc 请先另存为 .docx）")
     try:
         size = path.stat().st_size
         if size > max_mb * MB:
@@ -32,6 +33,8 @@ def read_document(path: Path, kinds: dict[str, str], max_mb: float) -> Document:
         doc.lines = docx_lines(data, max_mb)
     elif suffix in (".html", ".htm"):
         doc.lines = html_lines(data)
+    elif suffix == ".pdf":
+        doc.lines = pdf_lines(data, max_pages)
     else:
         text, doc.encoding = decode(data)
         doc.lines = text_lines(text)

@@ -1,0 +1,108 @@
+"""`nianbao import` of PDFs: reports generated from workbooks (`nianbao report` → LibreOffice → PDF)
+import back to exactly the workbook's values and texts; scanned, encrypted and broken PDFs each get
+their own clear finding, never a traceback or a guess."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from batches import nianbao
+from fills import write_filled
+from livecases import random_fill
+from test_report import SAMPLES, _same, carried
+
+from xlsx_tools.published.conversion import import_one
+
+SEEDS = (3, 41, 977)
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory, libreoffice):
+    """The samples and three random balanced fills, as PDFs made by `nianbao report`."""
+    work = tmp_path_factory.mktemp("pdfs")
+    (work / "in").mkdir()
+    fills = [write_filled(work / "in" / f"随机{seed}.xlsx", random_fill(seed)) for seed in SEEDS]
+    workbooks = [*SAMPLES, *fills]
+    proc = nianbao("report", *workbooks, "-o", work / "pdf", "--format", "pdf")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {w: work / "pdf" / f"{w.stem}.pdf" for w in workbooks}
+
+
+def test_pdfs_of_generated_reports_import_back_exactly(pdfs, tmp_path):
+    assert len(pdfs) == len(SAMPLES) + len(SEEDS)
+    proc = nianbao("import", *pdfs.values(), "-o", tmp_path / "back")
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    for workbook, pdf in pdfs.items():
+        back = carried(tmp_path / "back" / f"{pdf.stem}.xlsx")
+        assert _same(carried(workbook), back) == {}, workbook.name
+
+
+def test_every_imported_value_names_its_page(pdfs, tmp_path):
+    outcome = import_one(next(iter(pdfs.values())), tmp_path / "a.xlsx")
+    tables = [p for p in outcome.imported.placed if p.key.startswith("t")]
+    assert len(tables) > 100
+    assert all(p.line.where.startswith("第") and "页第" in p.line.where and "表格" in p.line.where for p in tables)
+    texts = [p for p in outcome.imported.placed if p.key.startswith("s")]
+    assert texts and all("页第" in p.line.where for p in texts)
+
+
+def _text_pdf(path: Path) -> Path:
+    """A minimal valid PDF with a drawing and no text at all: what a scanned report looks like to a reader."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+    ]
+    stream = b"0.5 g 72 72 451 698 re f 0 G 100 700 m 500 700 l S"
+    objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(out)
+    return path
+
+
+def test_a_scanned_pdf_is_its_own_finding(tmp_path):
+    outcome = import_one(_text_pdf(tmp_path / "扫描件.pdf"), tmp_path / "x.xlsx")
+    assert [f.code for f in outcome.findings] == ["IMP-SCANNED"]
+    assert "扫描件" in outcome.findings[0].message and "原始文档" in outcome.findings[0].hint
+    assert outcome.target is None and not (tmp_path / "x.xlsx").exists()
+
+
+def test_an_encrypted_pdf_is_a_finding(pdfs, tmp_path, libreoffice):
+    docx = tmp_path / "加密.docx"
+    made = nianbao("report", SAMPLES[0], "-o", tmp_path / "d", "--format", "docx")
+    assert made.returncode == 0
+    next((tmp_path / "d").glob("*.docx")).rename(docx)
+    options = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+               '"DocumentOpenPassword":{"type":"string","value":"secret"}}')
+    subprocess.run([libreoffice.binary, f"-env:UserInstallation={libreoffice.profile.as_uri()}", "--headless",
+                    "--convert-to", options, "--outdir", str(tmp_path), str(docx)], capture_output=True, timeout=300)
+    encrypted = tmp_path / "加密.pdf"
+    assert encrypted.exists()
+    outcome = import_one(encrypted, tmp_path / "x.xlsx")
+    assert [f.code for f in outcome.findings] == ["IMP-UNREADABLE"] and "加密" in outcome.findings[0].message
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.4", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog", b"not a pdf at all"])
+def test_a_broken_pdf_is_a_finding(tmp_path, data):
+    path = tmp_path / "坏.pdf"
+    path.write_bytes(data)
+    outcome = import_one(path, tmp_path / "x.xlsx")
+    assert [f.code for f in outcome.findings] == ["IMP-UNREADABLE"]
+    assert "PDF" in outcome.findings[0].message
+
+
+def test_too_many_pages_names_the_flag(pdfs, tmp_path):
+    source = next(iter(pdfs.values()))
+    proc = nianbao("import", source, "-o", tmp_path / "x.xlsx", "--max-pages", "2")
+    assert proc.returncode == 1 and "--max-pages" in proc.stdout
+    assert not (tmp_path / "x.xlsx").exists()
