@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from ..read.values import CONTROL
 
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+#: a line that is only a page number: 「— 3 —」, 「-3-」, 「第 3 页」, 「第3页，共12页」, 「3 / 12」, 「3」
+PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,]?\s*共\s*\d+\s*页)?"
+                         r"|\d+\s*/\s*\d+|\d+)\s*$")
 
 
 class Unreadable(Exception):

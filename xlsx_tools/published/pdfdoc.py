@@ -11,13 +11,10 @@ an encrypted PDF and a broken one are :class:`Unreadable` with their own message
 from __future__ import annotations
 
 import io
-import re
 from collections import Counter
 
-from .document import Line, Unreadable, clean
+from .document import PAGE_NUMBER, Line, Unreadable, clean
 
-PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,]?\s*共\s*\d+\s*页)?"
-                         r"|\d+\s*/\s*\d+|\d+)\s*$")
 SCANNED = "PDF 中没有文字层（可能是扫描件），无法读取其中的文字和数字"
 #: a line starting this much right of the text block's left edge starts a paragraph (points)
 INDENT = 6
