@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from agencies import agency, write  # noqa: E402
 
-from xlsx_tools.write import pdf  # noqa: E402
+from xlsx_tools.write import libreoffice  # noqa: E402
 
 
 def nianbao(*args: object) -> float:
@@ -49,16 +49,16 @@ def main() -> None:
               f"({written} files; {shipped / args.files * 1000:.0f} ms a workbook)")
         print(f"baseline, nianbao validate over the same workbooks: {floor:.1f} s; report / validate = "
               f"{shipped / floor:.2f}")
-        if args.pdf and pdf.soffice():
+        if args.pdf and libreoffice.soffice():
             docs = sorted((folder / "out").glob("*.docx"))[: args.pdf]
             (folder / "batched").mkdir()
             start = time.perf_counter()
-            pdf.convert(docs, folder / "batched")
+            libreoffice.convert(docs, folder / "batched")
             batched = time.perf_counter() - start
             (folder / "single").mkdir()
             start = time.perf_counter()
             for doc in docs:
-                pdf.convert([doc], folder / "single")
+                libreoffice.convert([doc], folder / "single")
             single = time.perf_counter() - start
             print(f"{len(docs)} .docx → .pdf in one LibreOffice call: {batched:.1f} s; one call per file "
                   f"(baseline): {single:.1f} s; {single / batched:.1f}x")

@@ -181,9 +181,9 @@ def test_without_libreoffice_the_other_formats_are_written_and_the_pdf_explained
     from click.testing import CliRunner
 
     from xlsx_tools.cli import main
-    from xlsx_tools.write import pdf
+    from xlsx_tools.write import libreoffice
 
-    monkeypatch.setattr(pdf, "soffice", lambda: None)
+    monkeypatch.setattr(libreoffice, "soffice", lambda: None)
     result = CliRunner().invoke(main, ["report", str(SAMPLES[0]), "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert FMT.report["no_pdf"] in result.output

@@ -9,5 +9,5 @@ walks the lines — :mod:`headings`, :mod:`tablerows` and :mod:`texts`, comparin
 with its 导入记录 sheet, and :mod:`conversion` runs the whole batch and validates what it wrote.
 ``nianbao report`` runs the other way: :mod:`reporting` checks each workbook, :mod:`composition`
 composes its report (title, sections, the tables as grids), and :mod:`docxreport` and
-:mod:`htmlreport` write it; the PDF comes from the .docx through :mod:`write.pdf`.
+:mod:`htmlreport` write it; the PDF comes from the .docx through :mod:`write.libreoffice`.
 """

@@ -20,7 +20,7 @@ from ..check.validate import validate_paths
 from ..format.declaration import load
 from ..format.findings import Finding
 from ..read.reader import Report
-from ..write import pdf
+from ..write import libreoffice
 from ..write.output import OutputError, write_atomic
 from .composition import compose, plain
 from .docxreport import docx_bytes
@@ -77,10 +77,10 @@ def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = 
     run = Run(outcomes)
     if "pdf" in formats:
         documents = {o.targets[0]: o for o in outcomes if o.targets and o.targets[0].suffix == ".docx"}
-        if documents and pdf.soffice() is None:
+        if documents and libreoffice.soffice() is None:
             run.pdf_missing = True
         else:
-            made = pdf.convert(list(documents), outdir, fallbacks=fmt.report["fallback_fonts"])
+            made = libreoffice.convert(list(documents), outdir, fallbacks=fmt.report["fallback_fonts"])
             for document, outcome in documents.items():
                 if document in made:
                     outcome.targets.append(made[document])

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..read.container import MB
+from ..write import libreoffice
 from .document import Document, Unreadable
 from .pdfdoc import pdf_lines
 from .plaintext import decode, text_lines
 from .webpage import html_lines
 from .word import docx_lines
+
+#: how long LibreOffice may take to convert one Word 97 / WPS document
+CONVERT_SECONDS = 120
 
 
 def read_document(path: Path, kinds: dict[str, str], max_mb: float, max_pages: int = 500) -> Document:
@@ -17,8 +21,7 @@ def read_document(path: Path, kinds: dict[str, str], max_mb: float, max_pages: i
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in kinds:
-        raise Unreadable(f"不支持的文件类型“{suffix or '无扩展名'}”，可导入：{'、'.join(kinds)}"
-                         "（.doc 请先另存为 .docx）")
+        raise Unreadable(f"不支持的文件类型“{suffix or '无扩展名'}”，可导入：{'、'.join(kinds)}")
     try:
         size = path.stat().st_size
         if size > max_mb * MB:
@@ -35,7 +38,23 @@ def read_document(path: Path, kinds: dict[str, str], max_mb: float, max_pages: i
         doc.lines = html_lines(data)
     elif suffix == ".pdf":
         doc.lines = pdf_lines(data, max_pages)
+    elif suffix in (".doc", ".wps"):
+        doc.lines = docx_lines(_as_docx(path, kinds[suffix]), max_mb)
     else:
         text, doc.encoding = decode(data)
         doc.lines = text_lines(text)
     return doc
+
+
+def _as_docx(path: Path, kind: str) -> bytes:
+    """A Word 97 or WPS document converted to .docx by LibreOffice (in a scratch folder)."""
+    import tempfile
+
+    if libreoffice.soffice() is None:
+        raise Unreadable(f"读取{kind}需要 LibreOffice，本机没有安装；请安装 LibreOffice，"
+                         "或用 Word/WPS 把它另存为 .docx 后再导入")
+    with tempfile.TemporaryDirectory(prefix="nianbao-doc-") as scratch:
+        made = libreoffice.convert([path], Path(scratch), target="docx", timeout=CONVERT_SECONDS)
+        if path not in made:
+            raise Unreadable(f"LibreOffice 无法打开这个{kind}（文件可能已损坏或加密）")
+        return made[path].read_bytes()

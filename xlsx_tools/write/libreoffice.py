@@ -1,7 +1,8 @@
-"""PDFs made from documents by LibreOffice headless, when it is installed.
+"""Documents converted by LibreOffice headless, when it is installed: reports' .docx to PDF, and
+Word 97 / WPS documents to .docx so the importer can read them.
 
 One LibreOffice call converts up to :data:`CHUNK` files (past about 250 it silently skips files),
-with a private profile so a LibreOffice the user has open is not disturbed. Each PDF is written
+with a private profile so a LibreOffice the user has open is not disturbed. Each result is written
 into a scratch folder and moved into place only once it exists, so a failed conversion never
 leaves half a file behind.
 """
@@ -39,8 +40,9 @@ def fontconfig(folder: Path, fallbacks: dict[str, str]) -> Path:
 
 
 def convert(documents: list[Path], outdir: Path, binary: str | None = None, timeout: int = 600,
-            fallbacks: dict[str, str] | None = None) -> dict[Path, Path]:
-    """PDF of each document into ``outdir`` (same stem): document → PDF for those converted."""
+            fallbacks: dict[str, str] | None = None, target: str = "pdf") -> dict[Path, Path]:
+    """Each document converted to ``target`` (pdf, docx) into ``outdir`` with the same stem:
+    document → result, for those converted."""
     binary = binary or soffice()
     if binary is None or not documents:
         return {}
@@ -52,7 +54,7 @@ def convert(documents: list[Path], outdir: Path, binary: str | None = None, time
         for start in range(0, len(documents), CHUNK):
             chunk = documents[start:start + CHUNK]
             cmd = [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                   "--convert-to", "pdf", "--outdir", str(out), *map(str, chunk)]
+                   "--convert-to", target, "--outdir", str(out), *map(str, chunk)]
             env = {**os.environ, "HOME": scratch}
             if fallbacks:
                 env["FONTCONFIG_FILE"] = str(fontconfig(Path(scratch), fallbacks))
@@ -61,7 +63,7 @@ def convert(documents: list[Path], outdir: Path, binary: str | None = None, time
             except (OSError, subprocess.TimeoutExpired):
                 continue
             for doc in chunk:
-                made = out / f"{doc.stem}.pdf"
+                made = out / f"{doc.stem}.{target}"
                 if made.exists() and made.stat().st_size > 0:
                     target = outdir / made.name
                     shutil.move(str(made), str(target))

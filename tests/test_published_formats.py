@@ -1,6 +1,7 @@
-"""`nianbao import` of PDFs: reports generated from workbooks (`nianbao report` → LibreOffice → PDF)
-import back to exactly the workbook's values and texts; scanned, encrypted and broken PDFs each get
-their own clear finding, never a traceback or a guess."""
+"""`nianbao import` of reports as they are published: PDFs made from workbooks (`nianbao report` →
+LibreOffice → PDF) import back to exactly the workbook's values and texts, and so do Word 97 and WPS
+documents; scanned, encrypted and broken files each get their own clear finding, never a traceback
+or a guess; text copied out of a PDF splits into cells at its runs of spaces."""
 
 from __future__ import annotations
 
@@ -136,3 +137,44 @@ def test_pdftotext_layout_of_a_generated_report_imports_its_tables_two_and_four(
     for key in expected:
         if key.startswith(("t2.", "t4.")) or key in ("t3.new.natural", "t3.granted.total", "t3.carry_over.total"):
             assert back[key] == expected[key], key
+
+
+# -- Word 97 and WPS documents, through LibreOffice -------------------------------------------------
+@pytest.fixture(scope="module")
+def word97(tmp_path_factory, libreoffice):
+    """A generated report saved by LibreOffice as a Word 97 .doc, and the same bytes named .wps."""
+    work = tmp_path_factory.mktemp("doc")
+    assert nianbao("report", SAMPLES[0], "-o", work, "--format", "docx").returncode == 0
+    docx = next(work.glob("*.docx"))
+    subprocess.run([libreoffice.binary, f"-env:UserInstallation={libreoffice.profile.as_uri()}", "--headless",
+                    "--convert-to", "doc:MS Word 97", "--outdir", str(work), str(docx)],
+                   capture_output=True, timeout=300)
+    doc = docx.with_suffix(".doc")
+    assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"  # an OLE2 compound file, as Word 97 writes
+    wps = work / "金山文字.wps"
+    wps.write_bytes(doc.read_bytes())
+    return doc, wps
+
+
+def test_word97_and_wps_documents_import_exactly(word97, tmp_path):
+    for source in word97:
+        outcome = import_one(source, tmp_path / f"{source.suffix[1:]}.xlsx")
+        assert outcome.target is not None, [f.render() for f in outcome.findings]
+        assert _same(carried(SAMPLES[0]), carried(outcome.target)) == {}, source.suffix
+
+
+def test_without_libreoffice_a_word97_document_is_explained(word97, tmp_path, monkeypatch):
+    from xlsx_tools.write import libreoffice
+
+    monkeypatch.setattr(libreoffice, "soffice", lambda: None)
+    outcome = import_one(word97[0], tmp_path / "x.xlsx")
+    assert [f.code for f in outcome.findings] == ["IMP-UNREADABLE"]
+    assert "LibreOffice" in outcome.findings[0].message and ".docx" in outcome.findings[0].message
+
+
+def test_a_broken_word97_document_is_a_finding(tmp_path, libreoffice):
+    path = tmp_path / "坏.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    outcome = import_one(path, tmp_path / "x.xlsx")
+    assert [f.code for f in outcome.findings] in (["IMP-UNREADABLE"], ["IMP-NO-TABLES"])
+    assert outcome.target is None
