@@ -65,7 +65,7 @@ def convert(documents: list[Path], outdir: Path, binary: str | None = None, time
             for doc in chunk:
                 made = out / f"{doc.stem}.{target}"
                 if made.exists() and made.stat().st_size > 0:
-                    target = outdir / made.name
-                    shutil.move(str(made), str(target))
-                    done[doc] = target
+                    placed = outdir / made.name
+                    shutil.move(str(made), str(placed))
+                    done[doc] = placed
     return done
