@@ -348,3 +348,21 @@ def test_imported_workbooks_in_a_spreadsheet_client(tmp_path, libreoffice):
         sheet, span = layout.locate(f"t3.{row}.total")
         assert wb[sheet].cell(span.row, span.col).value == 0
     assert wb.sheetnames[-1] == FMT.importer["sheet"]
+
+
+def test_a_batch_reuses_one_template_and_each_workbook_is_as_if_imported_alone(tmp_path):
+    """The batch builds the template once and resets it between reports: every workbook (values, cached
+    formula results and 导入记录) is exactly what importing that report alone writes."""
+    when = dt.datetime(2026, 1, 5, 9, 30)
+    sources = sorted(SEEDS.iterdir())
+    batch = import_paths(sources, tmp_path / "batch", now=when)
+    assert len([o for o in batch if o.target]) == len(sources)
+
+    def contents(path):
+        wb = load_workbook(path, data_only=True)
+        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+    (tmp_path / "alone").mkdir()
+    for source, outcome in zip(sources, batch, strict=True):
+        alone = import_one(source, tmp_path / "alone" / f"{source.stem}.xlsx", now=when)
+        assert contents(outcome.target) == contents(alone.target), source.name

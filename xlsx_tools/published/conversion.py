@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import Workbook
+
 from ..check.validate import collect, validate_paths
 from ..consolidate.roster import Roster
 from ..format.declaration import Format, load
@@ -89,7 +91,8 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
         except OSError as exc:
             raise OutputError(f"无法创建输出文件夹 {output}：{exc.strerror}") from exc
     outcomes = [Outcome(Path(r.file), findings=r.findings) for r in lock_files]
-    outcomes += [import_one(f, plan[f], roster, max_mb, fmt, now, max_pages) for f in files]
+    base = template.build(fmt=fmt) if files else None  # one template for the batch, reset per report
+    outcomes += [import_one(f, plan[f], roster, max_mb, fmt, now, max_pages, base) for f in files]
     written = [o for o in outcomes if o.target is not None]
     for o, report in zip(written, validate_paths([o.target for o in written]), strict=True):
         o.report = report
@@ -97,7 +100,8 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
 
 
 def import_one(source: Path, target: Path, roster: Roster | None = None, max_mb: float | None = None,
-               fmt: Format | None = None, now: dt.datetime | None = None, max_pages: int | None = None) -> Outcome:
+               fmt: Format | None = None, now: dt.datetime | None = None, max_pages: int | None = None,
+               base: Workbook | None = None) -> Outcome:
     """One source into ``target``; every failure of the source becomes a finding on the outcome."""
     fmt = fmt or load()
     spec = fmt.importer
@@ -114,7 +118,7 @@ def import_one(source: Path, target: Path, roster: Roster | None = None, max_mb:
     outcome.findings += imported.findings
     if imported.refused:
         return outcome
-    book = record.workbook(imported, fmt, now or dt.datetime.now())
+    book = record.workbook(imported, fmt, now or dt.datetime.now(), base)
     try:
         outcome.target = cached.save(book, target, fmt,
                                      verify=lambda p: template.verify(p, fmt, (fmt.importer["sheet"],)))

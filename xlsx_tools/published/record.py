@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from ..format.declaration import Field, Format, IdentityField, load
+from ..format.formula import Translator
 from ..format.layout import workbook_layout
 from ..write import style, template
 from ..write.cells import set_value
@@ -20,11 +21,31 @@ from .imported import Imported
 RECORD_TEXT = 120  # characters of a long text shown in the record (the whole text is in its sheet)
 
 
-def workbook(imported: Imported, fmt: Format | None = None, now: dt.datetime | None = None) -> Workbook:
-    """The template filled with the imported values, plus the record sheet."""
+def workbook(imported: Imported, fmt: Format | None = None, now: dt.datetime | None = None,
+             base: Workbook | None = None) -> Workbook:
+    """The template filled with the imported values, plus the record sheet.
+
+    ``base`` is a built template to reuse (a batch builds one, about 0.2 s, instead of one per
+    report): it is first reset to the blank template — every value cell emptied, every total given
+    its formula back, the previous record sheet removed — and then filled.
+    """
     fmt = fmt or load()
-    wb = template.fill(template.build(fmt=fmt), imported.values, fmt)
+    wb = template.build(fmt=fmt) if base is None else reset(base, fmt)
+    template.fill(wb, imported.values, fmt)
     _record(wb.create_sheet(fmt.importer["sheet"]), imported, fmt, now or dt.datetime.now())
+    return wb
+
+
+def reset(wb: Workbook, fmt: Format) -> Workbook:
+    """A built template, used for one report, made blank again."""
+    layout = workbook_layout(fmt)
+    translator = Translator(fmt, layout)
+    for key, (sheet, span) in layout.cells.items():
+        f = fmt.field(key)
+        cell = wb[sheet].cell(span.row, span.col)
+        cell.value = "=" + translator.total_formula(f) if isinstance(f, Field) and f.is_total else None
+    if fmt.importer["sheet"] in wb.sheetnames:
+        del wb[fmt.importer["sheet"]]
     return wb
 
 
