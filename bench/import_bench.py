@@ -7,7 +7,8 @@
    100. Baseline in the same run, in-process on 10 of them: a fresh template built for every report
    (what the importer did before it reused one template per batch) against the shipped reuse.
 2. M PDFs (reports `nianbao report` generated from the samples, about five pages each, copied) imported
-   by one call. Target: 100 ten-page PDFs ≤ 60 s (scale the per-page figure printed).
+   by one call. Target: 100 ten-page PDFs ≤ 60 s (scale the per-page figure printed). Imports run in
+   worker processes (one per core), each file under its time limit.
 """
 
 from __future__ import annotations

@@ -178,3 +178,38 @@ def test_a_broken_word97_document_is_a_finding(tmp_path, libreoffice):
     outcome = import_one(path, tmp_path / "x.xlsx")
     assert [f.code for f in outcome.findings] in (["IMP-UNREADABLE"], ["IMP-NO-TABLES"])
     assert outcome.target is None
+
+
+# -- a time limit per file, one bad file costing only itself ----------------------------------------------
+def test_a_source_that_hangs_or_kills_its_worker_costs_only_itself(tmp_path, monkeypatch):
+    import os
+    import shutil
+    import time
+
+    from conftest import SEEDS
+
+    from xlsx_tools.published import conversion
+    from xlsx_tools.read.pool import Budget
+
+    real = conversion.read_document
+
+    def troubled(path, *args, **kwargs):  # inherited by the forked workers
+        if Path(path).stem == "慢":
+            time.sleep(60)
+        if Path(path).stem == "崩":
+            os._exit(3)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(conversion, "read_document", troubled)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    seed = sorted(SEEDS.iterdir())[1]
+    for name in ("好", "慢", "崩", "也好"):
+        shutil.copyfile(seed, folder / f"{name}{seed.suffix}")
+    start = time.monotonic()
+    outcomes = conversion.import_paths([folder], tmp_path / "out", budget=Budget(seconds=3), jobs=2)
+    assert time.monotonic() - start < 40
+    by_name = {o.source.stem: o for o in outcomes}
+    assert [f.code for f in by_name["慢"].findings] == ["IMP-TIMEOUT"] and "--timeout" in by_name["慢"].findings[0].hint
+    assert [f.code for f in by_name["崩"].findings] == ["IMP-CRASH"]
+    assert by_name["好"].target is not None and by_name["也好"].target is not None

@@ -234,7 +234,9 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
 @click.option("--max-mb", type=float, default=None,
               help=f"单个报告文件的大小上限（MB，默认 {load().importer['max_mb']}）。")
 @click.option("--max-pages", type=int, default=None, help=f"PDF 的页数上限（默认 {load().importer['max_pages']}）。")
-def import_(reports, output, roster, output_format, max_mb, max_pages) -> None:
+@click.option("--timeout", type=float, default=pool.Budget().seconds, show_default=True,
+              help="单个文件导入的时限（秒），超时的文件报告后跳过。")
+def import_(reports, output, roster, output_format, max_mb, max_pages, timeout) -> None:
     """把已发布的年报（文本 .txt、Word .docx、网页 .html、PDF）导入为填好的年报工作簿。
 
     \b
@@ -253,7 +255,8 @@ def import_(reports, output, roster, output_format, max_mb, max_pages) -> None:
     from .published.conversion import ImportUsage, import_paths
 
     try:
-        outcomes = import_paths(reports, output, _merge_roster(roster), max_mb, max_pages=max_pages)
+        outcomes = import_paths(reports, output, _merge_roster(roster), max_mb, max_pages=max_pages,
+                                budget=pool.Budget(seconds=timeout))
     except (ImportUsage, MergeError) as exc:
         raise click.UsageError(str(exc)) from exc
     except OutputError as exc:

@@ -97,6 +97,8 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "IMP-SCANNED": ("error", "无法导入：{detail}",
                     "请向发布单位索取原始文档（Word 文档或网页），或带文字层的 PDF；不会按图像猜测数字。"),
     "IMP-CRASH": ("error", "导入此文件时程序出错（{detail}），其他文件不受影响", "请将此文件和本提示发给技术支持。"),
+    "IMP-TIMEOUT": ("error", "导入此文件超过 {seconds:g} 秒仍未完成，已停止（其他文件不受影响）",
+                    "文件可能过大或结构异常；可用 --timeout 放宽时限，或向发布单位索取 Word 文档或网页版本。"),
     "IMP-WRITE": ("error", "未能写出 {target}：{detail}", "关闭正在打开该文件的 Excel/WPS，或换一个输出文件夹后重试。"),
     "IMP-NO-TABLES": ("error", "原文中没有找到表二、表三、表四的任何一行，未生成工作簿",
                       "确认文件是政府信息公开工作年度报告；表格若是图片，须先转为文字。"),

@@ -11,6 +11,7 @@ workbook is written atomically; one source that fails costs that source only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from ..check.validate import collect, validate_paths
 from ..consolidate.roster import Roster
 from ..format.declaration import Format, load
 from ..format.findings import Finding, registered
+from ..format.layout import workbook_layout
+from ..read import pool
 from ..read.reader import Report
 from ..write import cached, template
 from ..write.output import OutputError
@@ -75,9 +78,11 @@ def targets(files: list[Path], output: Path) -> dict[Path, Path]:
 
 def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = None,
                  max_mb: float | None = None, fmt: Format | None = None,
-                 now: dt.datetime | None = None, max_pages: int | None = None) -> list[Outcome]:
+                 now: dt.datetime | None = None, max_pages: int | None = None, jobs: int | None = None,
+                 budget: pool.Budget | None = None) -> list[Outcome]:
     """Import every source into a workbook under ``output`` and validate what was written."""
     fmt = fmt or load()
+    budget = budget or pool.Budget()
     # found as `nianbao validate` finds workbooks: recursively; hidden and system files skipped,
     # an Office lock file (~$年报.docx) reported as such
     files, lock_files = collect(inputs, suffixes=fmt.importer["suffixes"])
@@ -91,12 +96,41 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
         except OSError as exc:
             raise OutputError(f"无法创建输出文件夹 {output}：{exc.strerror}") from exc
     outcomes = [Outcome(Path(r.file), findings=r.findings) for r in lock_files]
-    base = template.build(fmt=fmt) if files else None  # one template for the batch, reset per report
-    outcomes += [import_one(f, plan[f], roster, max_mb, fmt, now, max_pages, base) for f in files]
+    # worker processes, each file under a time limit (a PDF's table finder can take long), each
+    # worker building the template once and resetting it between its reports
+    load(), workbook_layout(fmt), _base()  # built before the workers fork: each inherits them
+    task = functools.partial(_import_chunk, roster=roster, max_mb=max_mb, now=now, max_pages=max_pages)
+    items = [(str(f), str(plan[f])) for f in files]
+    outcomes += pool.run(items, task, functools.partial(_lost, budget=budget), jobs or pool.default_jobs(), budget,
+                         chunk_size=4)
     written = [o for o in outcomes if o.target is not None]
     for o, report in zip(written, validate_paths([o.target for o in written]), strict=True):
         o.report = report
     return outcomes
+
+
+@functools.cache
+def _base():
+    """This process's template, built once and reset for each report it imports."""
+    return template.build(fmt=load())
+
+
+def _import_chunk(items, beat, roster, max_mb, now, max_pages) -> list[Outcome]:  # runs in a worker
+    out = []
+    for i, (source, target) in enumerate(items):
+        beat(i)
+        out.append(import_one(Path(source), Path(target), roster, max_mb, load(), now, max_pages, _base()))
+    return out
+
+
+def _lost(item, reason: str, budget: pool.Budget) -> Outcome:
+    """The outcome of a source whose import ran out of time or took its worker down."""
+    source = Path(item[0])
+    if reason == "timeout":
+        finding = registered("IMP-TIMEOUT", file=source.name, seconds=budget.seconds)
+    else:
+        finding = registered("IMP-CRASH", file=source.name, detail="导入进程意外退出（可能是内存不足）")
+    return Outcome(source, findings=[finding])
 
 
 def import_one(source: Path, target: Path, roster: Roster | None = None, max_mb: float | None = None,
