@@ -181,11 +181,11 @@ def _pages(pdf: Path) -> int:
 
 
 def test_libreoffice_draws_the_charts_with_chinese_labels(district, libreoffice, tmp_path):
-    """Rendered to PDF and PNG: the first page carries the table, the chart titles, the series names
+    """Rendered to PDF and PNG: the first pages carry the table, the chart titles, the series names
     in the legends and the agencies as category labels (each name twice: table and chart)."""
     path, values = district
     pdf = _pdf(libreoffice, path, tmp_path)
-    text = re.sub(r"\s+", "", _pdftext(pdf, 1, 2))
+    text = re.sub(r"\s+", "", _pdftext(pdf, 1, 3))  # the table, then each row of charts on its own page
     for name in ("applications_chart", "outcome_chart", "appeals_chart"):
         assert re.sub(r"\s+", "", SPEC[name]["title"]) in text, name
     for label in SPEC["applications_chart"]["columns"]:
@@ -212,3 +212,21 @@ def test_the_guide_says_how_to_print_the_detail_sheet(sample_summary):
     ws = load_workbook(sample_summary)[FMT.guide["sheet"]]
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert SPEC["print_note"] in texts
+
+
+def test_a_large_district_charts_its_busiest_agencies_each_chart_row_on_its_own_page(tmp_path):
+    from xlsx_tools.consolidate.overview import CHART_AGENCIES
+
+    for n in range(CHART_AGENCIES + 5):
+        write(tmp_path / "in" / f"{n:02d}.xlsx", agency(n))
+    out = tmp_path / "汇总.xlsx"
+    assert nianbao("merge", tmp_path / "in", "-o", out).returncode == 0
+    ws = load_workbook(out)[SPEC["sheet"]]
+    charts = _chart_parts(out)
+    applications = next(xml for xml in charts if SPEC["applications_chart"]["title"] in xml)
+    assert f"申请最多的 {CHART_AGENCIES} 家" in applications
+    first_series = applications.split("</ser>")[0]  # its categories: the busiest agencies only
+    names = _chart_values(out, first_series.replace("<val>", "<x>").replace("<cat>", "<val>"))
+    assert len([v for v in names if v]) == CHART_AGENCIES
+    breaks = sorted(b.id for b in ws.row_breaks.brk)
+    assert len(breaks) == 2 and breaks[0] > FIRST + CHART_AGENCIES + 5  # after the table, before each chart row

@@ -16,6 +16,7 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -27,8 +28,9 @@ from ..write.cells import set_text
 from .submissions import Consolidation
 
 HEADER_ROW = 5
-#: at most this many agencies in the applications chart (the busiest); the table lists them all
-CHART_AGENCIES = 30
+#: at most this many agencies in the applications chart (the busiest; each needs about 0.7 cm for
+#: its name to be printed, and the chart must fit a landscape page); the table lists them all
+CHART_AGENCIES = 20
 
 
 def keys(fmt: Format, ref: str) -> list[str]:
@@ -212,8 +214,10 @@ class Overview:
         chart with nothing to show is left out, and a line says so instead of an empty frame."""
         spec = self.spec
         rows = self._busiest()
-        height = max(7.5, 1.5 + 0.55 * len(rows))  # cm
+        height = max(7.5, 1.5 + 0.7 * len(rows))  # cm
         below = top + (int(height / 0.53) + 2 if rows else 2)  # rows of 15 pt are 0.53 cm
+        for row in (top, below):  # printed, each row of charts starts a page (a chart is never cut)
+            ws.row_breaks.append(Break(id=row - 2))
         self._chart_rows = (below + 20, below + 20 + max(len(rows), 1))
         charts = [(self._applications(ws, rows, height) if rows else None, spec["applications_chart"], f"A{top}")]
         first, n = outcome
