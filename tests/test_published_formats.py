@@ -14,7 +14,11 @@ from fills import write_filled
 from livecases import random_fill
 from test_report import SAMPLES, _same, carried
 
+from xlsx_tools.check.validate import validate_paths
+from xlsx_tools.format.declaration import load
 from xlsx_tools.published.conversion import import_one
+
+FMT = load()
 
 SEEDS = (3, 41, 977)
 
@@ -213,3 +217,21 @@ def test_a_source_that_hangs_or_kills_its_worker_costs_only_itself(tmp_path, mon
     assert [f.code for f in by_name["慢"].findings] == ["IMP-TIMEOUT"] and "--timeout" in by_name["慢"].findings[0].hint
     assert [f.code for f in by_name["崩"].findings] == ["IMP-CRASH"]
     assert by_name["好"].target is not None and by_name["也好"].target is not None
+
+
+# -- the blank national form: tables with labels and no numbers ---------------------------------------------
+def test_the_blank_form_imports_as_blank_cells_not_as_missing_tables(tmp_path):
+    blank = tmp_path / "空白表.xlsx"
+    assert nianbao("template", "-o", blank, "--year", "2025", "--agency", "某区某局", "--kind", "部门").returncode == 0
+    made = nianbao("report", blank, "-o", tmp_path / "文稿", "--format", "docx,html", "--draft")
+    assert made.returncode == 1, made.stdout  # drafted: the blank form has errors
+    for document in sorted((tmp_path / "文稿").iterdir()):
+        outcome = import_one(document, tmp_path / f"{document.suffix[1:]}.xlsx")
+        codes = [f.code for f in outcome.findings]
+        assert outcome.target is not None, codes
+        for unwanted in ("IMP-NO-TABLES", "IMP-MISSING-ROW", "IMP-UNKNOWN-LINE", "IMP-UNPLACED"):
+            assert unwanted not in codes, (document.suffix, unwanted)
+        values = carried(outcome.target)
+        assert all(values[f.key] is None for f in FMT.table_fields if not f.is_total), document.suffix
+        (report,) = validate_paths([outcome.target])
+        assert {f.sheet for f in report.findings if f.code == "S7"} == {"表二", "表三", "表四"}

@@ -84,6 +84,8 @@ class TableRows:
         if keys and keys[-1] == self.index.single_other_2019 and has_values:  # no 1./2./3. sub-rows
             return self._refuse_2019(line, labels[-1])
         if not has_values:
+            if self._blank_row(line, labels, keys):
+                return None
             self._label_line(line, keys)
             return None
         if not labels:
@@ -106,6 +108,21 @@ class TableRows:
         self.flush_fragments()
         self._place(row, values, line, note)
         return None
+
+    def _blank_row(self, line: Line, labels: list[str], keys: list[str]) -> bool:
+        """A row printed with its label and empty cells (the blank national form, a row left
+        unfilled): the row is there, its cells stay blank (S7 says so), nothing is missing."""
+        idx = self.index
+        if len(line.cells) < 2 or len(set(keys)) != 1 or any(k in idx.headers or k in idx.groups or
+                                                             k in idx.captions for k in keys):
+            return False
+        row = self._match(labels[-1])
+        if row is None:
+            return False
+        self.flush_fragments()
+        self.table = row.table
+        self.rows_seen.setdefault(f"{row.table.key}.{row.item.key}", line)
+        return True
 
     def _label_line(self, line: Line, keys: list[str]) -> None:
         """A line with labels and no numbers: a caption, a header, a group label, or a fragment."""
