@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.styles import Font
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..check.validate import validate_reports
@@ -92,12 +90,7 @@ def _print_setup(wb, fmt: Format) -> None:
     to print it in full."""
     for name in SHEETS:
         ws = wb[fmt.summary[name]["sheet"]]
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.3, footer=0.3)
-        ws.oddFooter.center.text = fmt.guide["footer"]
+        style.a4(ws, True, fmt.guide["footer"], top_bottom=0.5)
         first = FIRST_HEADER_ROW + (1 if name == "files" else 0)
         ws.print_title_rows = f"{first}:{_first_row(name, fmt) - 1}"
     detail = wb[fmt.summary["detail"]["sheet"]]

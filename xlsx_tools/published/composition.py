@@ -171,8 +171,3 @@ def _date(value: Any, fmt: Format) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return fmt.report["date"].format(year=value.year, month=value.month, day=value.day)
     return "" if value is None else str(value)
-
-
-def plain(text: str) -> str:
-    """Text for a file name: what a file system cannot hold replaced."""
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip() or "年报"

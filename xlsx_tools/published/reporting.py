@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..check.validate import validate_paths
+from ..consolidate.roster import safe_filename
 from ..format.declaration import load
 from ..format.findings import Finding
 from ..read.reader import Report
 from ..write import libreoffice
-from ..write.output import OutputError, write_atomic
-from .composition import compose, plain
+from ..write.output import OutputError, unique_name, write_atomic
+from .composition import compose
 from .docxreport import docx_bytes
 from .htmlreport import html_text
 
@@ -66,7 +67,9 @@ def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = 
         raise OutputError(f"无法创建目录 {outdir}：{exc.strerror}") from exc
     reports = validate_paths(list(inputs), jobs=jobs)
     used: set[str] = set()
-    tasks = [(report, _unique(plain(Path(report.file).stem), used)) for report in reports]
+    # a file name any system accepts (the sources may come from another), the same stem for .docx and .html
+    tasks = [(report, Path(unique_name(f"{safe_filename(Path(report.file).stem, 200)}.docx", used)).stem)
+             for report in reports]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     if jobs == 1:
         outcomes = [_one(report, stem, outdir, formats, draft, signature) for report, stem in tasks]
@@ -123,12 +126,3 @@ def _verify_docx(path: Path) -> None:
     import docx
 
     docx.Document(str(path))
-
-
-def _unique(stem: str, used: set[str]) -> str:
-    candidate, n = stem, 1
-    while candidate.casefold() in used:
-        n += 1
-        candidate = f"{stem} ({n})"
-    used.add(candidate.casefold())
-    return candidate

@@ -17,14 +17,13 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..format.address import cell_ref, parse_ref, sheet_ref
 from ..format.declaration import Format, load
 from ..read.reader import Report
 from . import cached, marking, style
 from .cells import fit_rows, set_text, set_value
-from .output import OutputError
+from .output import OutputError, unique_name
 
 #: beyond this, cells outside the template area make a full load too costly to risk
 FAR_ROW, FAR_COL = 5000, 200
@@ -54,7 +53,7 @@ def annotate_reports(reports: list[Report], outdir: Path, fmt: Format | None = N
         if reason:
             result.skipped.append((report.file, reason))
             continue
-        name = _unique(source.name, used)
+        name = unique_name(source.name, used)
         target = outdir / name
         if target.resolve() == source.resolve():
             raise OutputError(f"标注副本不能覆盖原文件：{source}")
@@ -65,16 +64,6 @@ def annotate_reports(reports: list[Report], outdir: Path, fmt: Format | None = N
         except Exception as exc:  # a workbook the annotator cannot handle costs its copy only
             result.skipped.append((report.file, f"生成标注副本时出错（{type(exc).__name__}: {exc}）"[:200]))
     return result
-
-
-def _unique(name: str, used: set[str]) -> str:
-    stem, suffix = Path(name).stem, Path(name).suffix
-    candidate, n = name, 1
-    while candidate.casefold() in used:
-        n += 1
-        candidate = f"{stem} ({n}){suffix}"
-    used.add(candidate.casefold())
-    return candidate
 
 
 def _too_far(report: Report) -> str:
@@ -172,10 +161,7 @@ def _list_sheet(wb, report: Report, fmt: Format, marked: list[marking.Marked]) -
     for i in range(len(spec["record_headers"])):
         ws.column_dimensions[get_column_letter(first + i)].hidden = True
     ws.freeze_panes = ws.cell(4, 1)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    style.a4(ws, True)
     ws.print_title_rows = "3:3"
     fit_rows(ws)
     ws.auto_filter.ref = f"{cell_ref(3, 1)}:{cell_ref(max(4, 3 + len(report.findings)), len(widths))}"

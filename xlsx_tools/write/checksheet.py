@@ -106,7 +106,7 @@ class CheckSheet:
     def _marks(self, all_checks: tuple[Check, ...], rows: dict[str, int]) -> None:
         """Conditional formats that colour the cells of failing checks, errors taking precedence."""
         check_sheet = sheet_ref(self.fmt.checks["sheet"])
-        status_col = get_column_letter(self.fmt.layout["first_col"] + 2)
+        status_col = get_column_letter(check_cells(self.fmt).status_col)
         fail = text(self.fmt.marks["fail"])
         for severity in SEVERITY_ORDER:
             for check in all_checks:

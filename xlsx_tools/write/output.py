@@ -65,6 +65,18 @@ def write_atomic(target: Path, write: Callable[[Path], None], verify: Callable[[
     return target
 
 
+def unique_name(name: str, used: set[str]) -> str:
+    """``name``, or ``name (2)``, ``name (3)`` … before its suffix: the first not in ``used``
+    (compared without case, as Windows and macOS compare file names); the one returned is added."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = name, 1
+    while candidate.casefold() in used:
+        n += 1
+        candidate = f"{stem} ({n}){suffix}"
+    used.add(candidate.casefold())
+    return candidate
+
+
 def _mode_for(target: Path) -> int:
     """The replaced file's permissions, or what the user's umask gives a new file."""
     try:

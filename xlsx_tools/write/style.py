@@ -1,9 +1,12 @@
-"""The look of the workbooks: fonts, fills and borders, shared by the template and its annotations."""
+"""The look of the workbooks: fonts, fills and borders shared by the template and its annotations,
+and how a sheet prints."""
 
 from __future__ import annotations
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 
 BODY_FONT = "宋体"  # SimSun: present in Chinese Windows/WPS; LibreOffice falls back to Noto CJK
 HEADING_FONT = "黑体"  # SimHei
@@ -41,3 +44,17 @@ def mark(severity: str) -> DifferentialStyle:
     """The conditional-format style that marks an offending cell of the given severity."""
     background, text = SEVERITY_COLOURS[severity]
     return DifferentialStyle(fill=fill(background), font=Font(color=text, bold=severity == "error"))
+
+
+def a4(ws, landscape: bool, footer: str | None = None, top_bottom: float | None = None) -> None:
+    """Print on A4, one page wide and as many pages down as needed; ``footer`` centred at the
+    foot of each page; ``top_bottom`` inches of top and bottom margin with 0.4 at the sides
+    (None: the client's default margins)."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if top_bottom is not None:
+        ws.page_margins = PageMargins(left=0.4, right=0.4, top=top_bottom, bottom=top_bottom, header=0.3, footer=0.3)
+    if footer:
+        ws.oddFooter.center.text = footer

@@ -18,8 +18,6 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Protection
 from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
@@ -118,14 +116,8 @@ def verify(path: Path, fmt: Format | None = None, extra: tuple[str, ...] = ()) -
 
 def _page(ws: Worksheet, sheet: SheetLayout, fmt: Format) -> None:
     """A4, one page wide, header rows repeated; the sheet protected, its columns and rows resizable."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    style.a4(ws, sheet.landscape, fmt.guide["footer"], top_bottom=0.6)
     ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = fmt.guide["footer"]
     if sheet.header_rows:
         ws.print_title_rows = f"{sheet.header_rows[0]}:{sheet.header_rows[1]}"
     if sheet.freeze:
