@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ERROR_CODES
 
 from xlsx_tools.format.declaration import load
 from xlsx_tools.format.layout import workbook_layout
@@ -71,9 +72,6 @@ def correct_values() -> dict[str, Any]:
         "t2.fees.amount": 9116.36,
     })
     return values
-
-
-ERROR_CODES = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
 
 
 def fill(wb: Workbook, values: dict[str, Any]) -> Workbook:

@@ -37,8 +37,7 @@ class Live:
     def __init__(self, fmt: Format, layout: WorkbookLayout, contents: Mapping[str, Any]):
         self.fmt, self.layout, self.contents = fmt, layout, contents
         self._totals: dict[str, Any] = {}
-        self._at = {(sheet, r, c): key for key, (sheet, span) in layout.cells.items()
-                    for r, c in [(span.row, span.col)]}
+        self._at = {(sheet, span.row, span.col): key for key, (sheet, span) in layout.cells.items()}
 
     # -- cells ------------------------------------------------------------------------------------
     def cell(self, key: str) -> Any:
@@ -127,8 +126,7 @@ class Live:
             return self._year(value)
         if fn == "date":
             since = ss.date_serial(self.fmt.meta["first_year"], 1, 1)
-            is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            return ss.both([is_number, ss.compare(value, ">=", since)])
+            return ss.both([ss.is_number(value), ss.compare(value, ">=", since)])
         raise RuleError(f"no evaluation for {fn}()")
 
     def _year(self, value: Any) -> Any:

@@ -15,10 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl.cell.cell import ERROR_CODES  # the error values a cell may hold
 from openpyxl.utils.datetime import to_excel
 
-#: the error values a cell may hold, as openpyxl and the file format spell them
-ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 #: a text a spreadsheet turns into a number where a number is needed ("2025", " 3.5e2")
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 #: relative tolerance of a spreadsheet's "=" on numbers (both Excel and LibreOffice ignore the
@@ -41,15 +40,18 @@ VALUE = Error("#VALUE!")
 
 def content(value: Any) -> Any:
     """A Python value as a cell's content: dates to serial numbers, error codes to :class:`Error`."""
-    if isinstance(value, (dt.datetime, dt.date)):
-        return to_excel(value)
-    if isinstance(value, dt.time):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return to_excel(value)
     if isinstance(value, str) and value in ERROR_CODES:
         return Error(value)
     if isinstance(value, float) and not math.isfinite(value):
         return Error("#NUM!")
     return value
+
+
+def is_number(value: Any) -> bool:
+    """A number as a range function counts one (TRUE/FALSE are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def is_error(value: Any) -> bool:
@@ -187,11 +189,11 @@ def range_sum(cells: list[Any]) -> Any:
     err = first_error(*cells)
     if err:
         return err
-    return sum(v for v in cells if isinstance(v, (int, float)) and not isinstance(v, bool))
+    return sum(v for v in cells if is_number(v))
 
 
 def count_numbers(cells: list[Any]) -> int:
-    return sum(1 for v in cells if isinstance(v, (int, float)) and not isinstance(v, bool))
+    return sum(1 for v in cells if is_number(v))
 
 
 def count_filled(cells: list[Any]) -> int:
@@ -205,7 +207,7 @@ def count_blank(cells: list[Any]) -> int:
 
 def count_below_zero(cells: list[Any]) -> int:
     """``COUNTIF(range,"<0")``."""
-    return sum(1 for v in cells if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0)
+    return sum(1 for v in cells if is_number(v) and v < 0)
 
 
 def count_equal_text(cells: list[Any], criterion: str) -> int:

@@ -9,15 +9,15 @@ gets its cached value from the consolidation's own numbers.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..format.address import cell_ref, get_column_letter
@@ -56,6 +56,11 @@ def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value or 0
+
+
+def total(fmt: Format, refs: list[str], value_of: Callable[[str], Any]) -> Any:
+    """The sum of the fields ``refs`` stand for (see :func:`keys`), each read by ``value_of``."""
+    return sum(_number(value_of(k)) for ref in refs for k in keys(fmt, ref))
 
 
 class Overview:
@@ -120,30 +125,27 @@ class Overview:
             for i, column in enumerate(spec["columns"]):
                 col = len(spec["identity_headers"]) + 1 + i
                 if "share" in column:
-                    self._share(ws, r, col, [s.value(fmt, k) for ref in column["share"][:1] for k in keys(fmt, ref)],
-                                [s.value(fmt, k) for ref in column["share"][1:] for k in keys(fmt, ref)])
+                    self._share(ws, r, col, functools.partial(s.value, fmt))
                 else:
-                    ws.cell(r, col).value = sum(_number(s.value(fmt, k))
-                                                for ref in column["sum"] for k in keys(fmt, ref))
+                    ws.cell(r, col).value = total(fmt, column["sum"], functools.partial(s.value, fmt))
         last = first + len(rows) - 1
-        total = self._total_row = first + len(rows)
-        set_text(ws.cell(total, 2), spec["total_label"])
+        total_row = self._total_row = first + len(rows)
+        set_text(ws.cell(total_row, 2), spec["total_label"])
         for i, column in enumerate(spec["columns"]):
             col = len(spec["identity_headers"]) + 1 + i
             if "share" in column:
-                self._share(ws, total, col, [result.sums[k] for k in keys(fmt, column["share"][0])],
-                            [result.sums[k] for k in keys(fmt, column["share"][1])])
+                self._share(ws, total_row, col, result.sums.__getitem__)
             else:
                 letter = get_column_letter(col)
-                value = sum(_number(result.sums[k]) for ref in column["sum"] for k in keys(fmt, ref))
-                self._formula(ws, total, col, f"SUM({letter}{first}:{letter}{max(last, first)})", value)
-        for r in range(first, total + 1):
+                value = total(fmt, column["sum"], result.sums.__getitem__)
+                self._formula(ws, total_row, col, f"SUM({letter}{first}:{letter}{max(last, first)})", value)
+        for r in range(first, total_row + 1):
             for col in range(1, width + 1):
                 cell = ws.cell(r, col)
                 cell.border = style.BORDER
-                cell.font = style.font(10, bold=r == total)
+                cell.font = style.font(10, bold=r == total_row)
                 cell.alignment = style.align("left" if col == 2 else "center")
-                if r == total:
+                if r == total_row:
                     cell.fill = style.fill(style.FORMULA)
         ws.auto_filter.ref = f"A{HEADER_ROW}:{cell_ref(max(last, HEADER_ROW), width)}"
         ws.freeze_panes = cell_ref(first, 3)
@@ -152,14 +154,14 @@ class Overview:
             ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 10)
         return width
 
-    def _share(self, ws: Worksheet, row: int, col: int, part: list[Any], whole: list[Any]) -> None:
+    def _share(self, ws: Worksheet, row: int, col: int, value_of: Callable[[str], Any]) -> None:
         """A percentage as a formula over the row's own cells; "—" when nothing was closed."""
         spec = self.spec
         labels = [c["label"] for c in spec["columns"]]
         column = spec["columns"][col - len(spec["identity_headers"]) - 1]
         base = len(spec["identity_headers"]) + 1
         num, den = (get_column_letter(base + labels.index(_label_of(spec, ref))) for ref in column["share"])
-        p, w = sum(_number(v) for v in part), sum(_number(v) for v in whole)
+        p, w = (total(self.fmt, [ref], value_of) for ref in column["share"])
         self._formula(ws, row, col, f'IF({den}{row}=0,"—",{num}{row}/{den}{row})', p / w if w else "—", "0.0%")
 
     # -- blocks taken from the statutory tables --------------------------------------------------------
@@ -173,7 +175,7 @@ class Overview:
             row = top + n
             set_text(ws.cell(row, 2), label)
             refs = keys(self.fmt, ref)
-            value = sum(_number(self.result.sums[k]) for k in refs)
+            value = total(self.fmt, [ref], self.result.sums.__getitem__)
             self._formula(ws, row, 3, f"SUM({','.join(self._ref(k) for k in refs)})", value)
             self._box(ws, row, 2, 3)
         return len(chart["rows"])
@@ -265,7 +267,7 @@ class Overview:
         columns = {c["label"]: c for c in spec["columns"]}
         out = []
         for s in self.result.included:
-            numbers = [sum(_number(s.value(fmt, k)) for ref in columns[name]["sum"] for k in keys(fmt, ref))
+            numbers = [total(fmt, columns[name]["sum"], functools.partial(s.value, fmt))
                        for name in spec["applications_chart"]["columns"]]
             out.append((s.name, numbers))
         out.sort(key=lambda item: -sum(item[1]))
@@ -296,13 +298,8 @@ class Overview:
         return chart
 
     def _page(self, ws: Worksheet, width: int) -> None:
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.3, footer=0.3)
+        style.a4(ws, True, self.fmt.guide["footer"], top_bottom=0.5)
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-        ws.oddFooter.center.text = self.fmt.guide["footer"]
         block, last = self._chart_rows
         ws.print_area = f"A1:{cell_ref(block - 1, width)}"  # the charts' own numbers are not printed
 
