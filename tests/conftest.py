@@ -40,25 +40,26 @@ def layout():
     return workbook_layout()
 
 
-@pytest.fixture(scope="session")
-def libreoffice(tmp_path_factory) -> LibreOffice:
-    """LibreOffice headless with a private profile. Under CI=true its absence is a failure."""
-    binary = find_soffice()
+def required(binary: str | None, what: str, package: str) -> str:
+    """A real client's binary; missing, the test skips, and under CI=true it fails."""
     if binary is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice (soffice) is required under CI=true; .ci/run must install it")
-        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+            pytest.fail(f"{what} is required under CI=true; .ci/run must install it")
+        pytest.skip(f"{what} is not installed (apt-get install {package})")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory) -> LibreOffice:
+    """LibreOffice headless with a private profile."""
+    binary = required(find_soffice(), "LibreOffice (soffice)", "libreoffice-calc-nogui")
     return LibreOffice(binary, tmp_path_factory.mktemp("lo-profile"))
 
 
 @pytest.fixture(scope="session")
 def gnumeric(tmp_path_factory) -> Gnumeric:
-    """Gnumeric's ssconvert, the second spreadsheet client. Under CI=true its absence is a failure."""
-    binary = find_ssconvert()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Gnumeric (ssconvert) is required under CI=true; .ci/run must install it")
-        pytest.skip("Gnumeric is not installed (apt-get install gnumeric)")
+    """Gnumeric's ssconvert, the second spreadsheet client."""
+    binary = required(find_ssconvert(), "Gnumeric (ssconvert)", "gnumeric")
     return Gnumeric(binary, tmp_path_factory.mktemp("gnumeric-home"))
 
 

@@ -12,13 +12,10 @@ import pytest
 from batches import nianbao
 from fills import write_filled
 from livecases import random_fill
-from test_report import SAMPLES, _same, carried
+from roundtrip import FMT, SAMPLES, carried, differing
 
 from xlsx_tools.check.validate import validate_paths
-from xlsx_tools.format.declaration import load
 from xlsx_tools.published.conversion import import_one
-
-FMT = load()
 
 SEEDS = (3, 41, 977)
 
@@ -41,7 +38,7 @@ def test_pdfs_of_generated_reports_import_back_exactly(pdfs, tmp_path):
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     for workbook, pdf in pdfs.items():
         back = carried(tmp_path / "back" / f"{pdf.stem}.xlsx")
-        assert _same(carried(workbook), back) == {}, workbook.name
+        assert differing(carried(workbook), back) == {}, workbook.name
 
 
 def test_every_imported_value_names_its_page(pdfs, tmp_path):
@@ -164,7 +161,7 @@ def test_word97_and_wps_documents_import_exactly(word97, tmp_path):
     for source in word97:
         outcome = import_one(source, tmp_path / f"{source.suffix[1:]}.xlsx")
         assert outcome.target is not None, [f.render() for f in outcome.findings]
-        assert _same(carried(SAMPLES[0]), carried(outcome.target)) == {}, source.suffix
+        assert differing(carried(SAMPLES[0]), carried(outcome.target)) == {}, source.suffix
 
 
 def test_without_libreoffice_a_word97_document_is_explained(word97, tmp_path, monkeypatch):
