@@ -166,3 +166,12 @@ def failing_checks(report) -> set[str]:
         else:
             out.add(f.code)
     return out
+
+
+def with_blanks(values: dict[str, Any], seed: int, count: int, keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A fill with ``count`` of its zero inputs left empty (blank counts as 0: the identities still
+    hold, the validator only warns, S7), none under the prefixes ``keep``."""
+    fmt = load()
+    zeros = [f.key for f in fmt.table_fields
+             if not f.is_total and values.get(f.key) == 0 and not f.key.startswith(keep)]
+    return {**values, **dict.fromkeys(random.Random(seed).sample(zeros, min(count, len(zeros))))}

@@ -34,6 +34,11 @@ class Line:
 
     where: str  # "第41行", "第3个表格第5行", "第12段"
     cells: tuple[str, ...]
+    #: each cell's horizontal centre, where the source places text by position (text out of a PDF,
+    #: a PDF table without ruling lines); empty where cells are cells (tabs, Word, HTML, ruled tables)
+    x: tuple[float, ...] = ()
+    page: int = 0  # the page the line stands on, where the source has pages
+    wraps: bool = False  # the line continues the paragraph of the line before (text wrapped at the margin)
 
     @property
     def text(self) -> str:

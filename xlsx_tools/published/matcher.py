@@ -35,6 +35,7 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
     for line in doc.lines:
         heading = headings.match(line, section)
         if heading is not None:
+            rows.end_tail()
             rows.flush_fragments()
             section = heading
             rows.table = fmt.table(section.table) if section.table else None
@@ -46,7 +47,9 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
                 return out
         else:
             narrative.setdefault(section.key, []).append(line)
+    rows.end_tail()
     rows.flush_fragments()
+    rows.settle()
     if not rows.rows_seen:
         out.note("IMP-NO-TABLES")
         out.refused = True

@@ -3,9 +3,13 @@
 A row is found by its label wherever the label landed (the last label cell names the row; group
 labels stand before it), the numbers after it are the row's values. Labels wrapped over lines,
 cut short, or printed one character a line are joined; 表四's single unlabelled value row is read
-by its header; a row that repeats after a page break is dropped, a conflicting one reported. After
-the walk: the rows and columns the source lacks, runs of short rows, and published totals (one
-equal to the sum of its parts keeps the template's formula).
+by its header; a row that repeats after a page break is dropped, a conflicting one reported.
+Single characters standing alone (a label printed one character a line, as text out of a PDF
+shows it beside the rows) and pieces of the table's header repeated on a new page are passed
+over. Where the source says where each number stands (text laid out by position), a row with
+empty cells has its numbers put in the columns they stand under (:mod:`columns`). After the
+walk: the rows and columns the source lacks, runs of short rows, and published totals (one equal
+to the sum of its parts keeps the template's formula).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 from decimal import Decimal
 
 from ..format.declaration import Field, Format, Item, Table
+from .columns import align, header_places
 from .document import Line
 from .imported import Imported, Placed
 from .labels import Index, Row, Value, key_of, loose, value_of
@@ -32,24 +37,52 @@ class TableRows:
         self.seen_total: dict[str, bool] = {}  # table key → the header named 总计 (absent: no header seen)
         self.rows_seen: dict[str, Line] = {}  # "t3.granted" → the line it came from
         self.fragments: list[Line] = []
-        self.tail = ""  # the rest of a label whose start was matched, expected on the next line
+        self.tail = ""  # the rest of a label whose start was matched, expected on the next lines
+        self.partial: tuple[Line, str, str] | None = None  # that label: its line, the text found, the row
         self.short: list[tuple[Line, str, int, int, str]] = []  # rows with fewer numbers than columns
+        self.order = 0  # lines fed so far
+        #: full rows whose numbers' places are known, by table and block: (order, page, places)
+        self.full: dict[tuple[str, int], list[tuple[int, int, list[float]]]] = {}
+        self.deferred: list[tuple] = []  # short rows with places, put in their columns after the walk
+        #: the words of each table's header and where they stand, by table and page
+        self.header_words: dict[tuple[str, int], list[tuple[str, float]]] = {}
 
     # -- the walk ---------------------------------------------------------------------------
     def is_row(self, line: Line) -> bool:
         """A line inside a narrative section that is a table row all the same (its label says so)."""
-        labels, values = self._split(line)
+        labels, values, _ = self._split(*self._visible(line))
         return bool(labels and any(not v.blank for v in values) and self._match(labels[-1]) is not None)
 
-    def _split(self, line: Line) -> tuple[list[str], list[Value]]:
-        """The line's label cells, and the value cells after the last label (trailing blanks dropped)."""
-        kinds = [value_of(c, self.index.placeholders) for c in line.cells]
+    def _visible(self, line: Line) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        """The line's cells (and their places) without single characters standing alone: a label
+        printed one character a line, as text out of a PDF shows it beside the rows."""
+        single = [self._vertical(c) for c in line.cells]
+        if all(single):  # 「无」 of 「（四）无法提供」 printed down the page is no value
+            return (), ()
+        keep = [i for i, c in enumerate(line.cells)
+                if not single[i] or value_of(c, self.index.placeholders) is not None]
+        return tuple(line.cells[i] for i in keep), tuple(line.x[i] for i in keep) if line.x else ()
+
+    @staticmethod
+    def _vertical(cell: str) -> bool:
+        """One character, or an ordinal alone (「三、」): a piece of a label printed down the page."""
+        k = key_of(cell)
+        return (len(k) == 1 and not k.isdigit()) or (bool(k) and not loose(k) and not k[0].isdigit())
+
+    def _split(self, cells: tuple[str, ...], x: tuple[float, ...]) -> tuple[list[str], list[Value], list[float]]:
+        """The label cells, the value cells after the last label, and where those values stand
+        (empty when the source does not say)."""
+        kinds = [value_of(c, self.index.placeholders) for c in cells]
         last = max((i for i, v in enumerate(kinds) if v is None), default=-1)
-        labels = [c for c, v in zip(line.cells, kinds, strict=True) if v is None]
+        labels = [c for c, v in zip(cells, kinds, strict=True) if v is None]
         values = [v for v in kinds[last + 1:] if v is not None]
-        while values and values[-1].blank:
-            values.pop()
-        return labels, values
+        places = list(x[last + 1:]) if x else []
+        return labels, values, places
+
+    def _text(self, line: Line) -> str:
+        """A label line's text as a piece of a wrapped label: its last label cell."""
+        cells = self._visible(line)[0]
+        return cells[-1] if cells else ""
 
     def _match(self, label: str) -> Row | None:
         k = key_of(label, self.index.aliases)
@@ -75,7 +108,11 @@ class TableRows:
 
     def feed(self, line: Line) -> str | None:
         """Place one line of a table section; ``"2019"`` when it shows the 2019 format (the walk stops)."""
-        labels, values = self._split(line)
+        self.order += 1
+        cells, x = self._visible(line)
+        if not cells:
+            return None  # one character of a label printed down the page
+        labels, values, places = self._split(cells, x)
         has_values = any(not v.blank for v in values)
         keys = [key_of(c, self.index.aliases) for c in labels]
         for k, text in zip(keys, labels, strict=True):
@@ -84,76 +121,134 @@ class TableRows:
         if keys and keys[-1] == self.index.single_other_2019 and has_values:  # no 1./2./3. sub-rows
             return self._refuse_2019(line, labels[-1])
         if not has_values:
-            if self._blank_row(line, labels, keys):
-                return None
-            self._label_line(line, keys)
+            if not self._blank_row(line, cells, labels, keys):
+                self._label_line(line, keys)
             return None
-        if not labels:
-            return self._unlabelled(line, values)
-        row = self._match(labels[-1])  # the last label is the row's own (group labels stand before it)
-        note = ""
-        if row is None and self.fragments:
-            joined = "".join(f.text for f in self.fragments) + labels[-1]
-            row = self._match(joined)
-            if row is not None:
-                note = f"标签跨行：{'、'.join(f.where for f in self.fragments)}"
-                self.fragments.clear()
-        if row is None and (cut := self._prefix(labels[-1])) is not None:
-            row, self.tail = cut
-            self.out.note("IMP-PARTIAL-LABEL", line, found=labels[-1], row=row.item.label)
+        self.end_tail()
+        row, note = self._row(line, labels)
         if row is None:
             self.flush_fragments()
-            self.out.note("IMP-GLUED" if self._glued(labels[-1]) else "IMP-UNPLACED", line, text=line.text)
+            if not labels:
+                self._unlabelled(line, values, places)
+            else:
+                self.out.note("IMP-GLUED" if self._glued(labels[-1]) else "IMP-UNPLACED", line, text=line.text)
             return None
-        self.flush_fragments()
-        self._place(row, values, line, note)
+        self._place(row, values, places, line, note)
         return None
 
-    def _blank_row(self, line: Line, labels: list[str], keys: list[str]) -> bool:
+    def _row(self, line: Line, labels: list[str]) -> tuple[Row | None, str]:
+        """The row a line of numbers belongs to: its own label, else its label after the label
+        lines before it (a label wrapped, the numbers on its last line), else the one row label
+        those start (the rest expected on the lines after: numbers on the first or a middle line)."""
+        label = labels[-1] if labels else ""
+        if label and (row := self._match(label)) is not None:
+            self.flush_fragments()
+            return row, ""
+        # the label's last character may stand alone on the line with the numbers (「开」 of 「…禁止公开」)
+        last = next((c for c in reversed(line.cells) if value_of(c, self.index.placeholders) is None), label)
+        for i in range(len(self.fragments)):
+            used = self.fragments[i:]
+            joined = "".join(self._text(f) for f in used)
+            row, rest = self._match(joined + last) or self._match(joined + label), ""
+            if row is None and (cut := self._prefix(joined + label)) is not None:
+                row, rest = cut
+            if row is not None:
+                del self.fragments[i:]
+                self.flush_fragments()
+                self._await(line, joined + label, row, rest)
+                return row, f"标签跨行：{'、'.join(f.where for f in used)}"
+        if label and (cut := self._prefix(label)) is not None:
+            self.flush_fragments()
+            self._await(line, label, *cut)
+            return cut[0], ""
+        return None, ""
+
+    def _await(self, line: Line, found: str, row: Row, rest: str) -> None:
+        """A label matched by its start: the rest is expected on the lines that follow."""
+        self.tail = key_of(rest)
+        self.partial = (line, found, row.item.label) if rest else None
+
+    def end_tail(self) -> None:
+        """The rest of a label cut short did not follow: it is reported as cut short."""
+        if self.partial is not None:
+            line, found, row = self.partial
+            self.out.note("IMP-PARTIAL-LABEL", line, found=found, row=row)
+        self.tail, self.partial = "", None
+
+    def _blank_row(self, line: Line, cells: tuple[str, ...], labels: list[str], keys: list[str]) -> bool:
         """A row printed with its label and empty cells (the blank national form, a row left
         unfilled): the row is there, its cells stay blank (S7 says so), nothing is missing."""
         idx = self.index
-        if len(line.cells) < 2 or len(set(keys)) != 1 or any(k in idx.headers or k in idx.groups or
-                                                             k in idx.captions for k in keys):
+        if len(cells) < 2 or len(set(keys)) != 1 or any(k in idx.headers or k in idx.groups or
+                                                        k in idx.captions for k in keys):
             return False
         row = self._match(labels[-1])
         if row is None:
             return False
+        self.end_tail()
         self.flush_fragments()
         self.table = row.table
         self.rows_seen.setdefault(f"{row.table.key}.{row.item.key}", line)
         return True
 
     def _label_line(self, line: Line, keys: list[str]) -> None:
-        """A line with labels and no numbers: a caption, a header, a group label, or a fragment."""
+        """A line with labels and no numbers: the rest of a wrapped label, a caption, a header (or a
+        piece of one, repeated on a new page), a group label, or a piece of a label to come."""
         idx = self.index
         if self.tail and len(keys) == 1 and self.tail.startswith(keys[0]):
             self.tail = self.tail[len(keys[0]):]
+            if not self.tail:
+                self.partial = None
             return
-        self.tail = ""
         known = [k for k in keys if k in idx.headers or k in idx.groups or k in idx.captions]
         if keys and len(known) == len(keys):
+            self.end_tail()
             self.flush_fragments()
             for k in keys:
                 if k in idx.captions:
                     self.table = idx.captions[k][0]
                 elif idx.headers.get(k):
                     self.table = self.fmt.table(idx.headers[k])
+            self._remember_header(line)
             if self.table is not None and any(k == key_of(c.label) for c in self._total_columns()):
                 self.seen_total[self.table.key] = True
             elif self.table is not None and len(self.table.blocks) == 1 and len(keys) > 1:
                 self.seen_total.setdefault(self.table.key, False)
             return
+        if keys and all(self._header_piece(c) for c in self._visible(line)[0]):
+            if any(k == key_of(c.label) for k in keys for c in self._total_columns()):
+                self.seen_total[self.table.key] = True
+            self._remember_header(line)
+            return  # the table's header, printed over several lines (a page's repeat of it too)
+        self.end_tail()
         if keys and self._glued(keys[-1]):
             self.flush_fragments()
             self.out.note("IMP-GLUED", line, text=line.text)
             return
         self.fragments.append(line)
-        joined = "".join(key_of(f.text) for f in self.fragments)
-        if joined in idx.groups or joined in idx.headers or joined in idx.captions:
-            self.fragments.clear()  # a label split one character per line (PDF vertical text)
-        elif len(joined) > MAX_FRAGMENT:
+        if len("".join(key_of(self._text(f)) for f in self.fragments)) > MAX_FRAGMENT:
             self.flush_fragments()
+
+    def _remember_header(self, line: Line) -> None:
+        """Each word of a header line laid out by position, and where it stands."""
+        if not line.x or self.table is None:
+            return
+        words = self.header_words.setdefault((self.table.key, line.page), [])
+        for cell, x in zip(line.cells, line.x, strict=True):
+            start = x - len(cell) / 2
+            words += [(key_of(m[0]), start + m.start() + len(m[0]) / 2) for m in re.finditer(r"\S+", cell)]
+
+    def _header_columns(self, table: Table, labels: list[str], expected: int, page: int) -> list[float] | None:
+        """Where a table's columns stand on a page, as its header printed there shows them."""
+        return header_places(self.header_words.get((table.key, page), []), [key_of(s) for s in labels], expected)
+
+    def _header_piece(self, label: str) -> bool:
+        """Whether each word of a label is part of a header (or the stub's note) of the current table."""
+        if self.table is None:
+            return False
+        headers = [h for h, table in self.index.headers.items() if table in (self.table.key, "")]
+        words = [key_of(w) for w in label.split()]
+        return all(len(w) >= 2 and any(w in h for h in headers) for w in words)
 
     def _glued(self, label: str) -> bool:
         """A row label with its numbers run into it (a web page flattened without cell separators)."""
@@ -161,30 +256,58 @@ class TableRows:
         return bool(m) and self._match(m["label"]) is not None
 
     def flush_fragments(self) -> None:
-        for line in self.fragments:
-            self.out.note("IMP-UNKNOWN-LINE", line, text=line.text)
-        self.fragments.clear()
+        """Label lines no numbers followed: those that make up a row label are that row, printed
+        with empty cells (the blank form laid out with spaces); the rest are reported."""
+        fragments, self.fragments = self.fragments, []
+        i = 0
+        while i < len(fragments):
+            for j in range(len(fragments), i, -1):
+                row = self._match("".join(self._text(f) for f in fragments[i:j]))
+                if row is not None and self.table is not None and row.table.key == self.table.key:
+                    self.rows_seen.setdefault(f"{row.table.key}.{row.item.key}", fragments[i])
+                    i = j
+                    break
+            else:
+                self.out.note("IMP-UNKNOWN-LINE", fragments[i], text=fragments[i].text)
+                i += 1
 
     def _total_columns(self) -> tuple[Item, ...]:
         return tuple(c for b in self.table.blocks for c in b.leaf_columns if c.is_total) if self.table else ()
 
-    def _unlabelled(self, line: Line, values: list[Value]) -> None:
-        """Numbers with no label: 表四's single value row (its labels are all in the header)."""
+    def _unlabelled(self, line: Line, values: list[Value], places: list[float]) -> None:
+        """Numbers with no label: 表四's single value row (its labels are all in the header); with
+        empty cells laid out by position, each number in the column its header stands over."""
         table = self.table
         if table is None or table.blocks[0].layout != "bands" or f"{table.key}.*" in self.rows_seen:
             self.out.note("IMP-UNPLACED", line, text=line.text)
             return
         block = table.blocks[0]
         columns = [(r, c) for r in block.leaf_rows for c in block.leaf_columns]
-        values = self._trim(values, len(columns))
-        if len(values) != len(columns):
+        values = self._trim(self._unpadded(values, len(columns)), len(columns))
+        if len(values) > len(columns) or (len(values) < len(columns) and not places):
             self.out.note("IMP-UNPLACED", line, text=line.text)
             return
+        chosen: list[int] | None = list(range(len(values)))
+        if len(values) < len(columns):
+            header = self._header_columns(table, [c.label for _, c in columns], len(columns), line.page)
+            chosen = align(places, header) if header else None
+            if chosen is None:
+                self.out.note("IMP-UNALIGNED", line, row=table.name, found=len(values), expected=len(columns))
+                return
         self.rows_seen[f"{table.key}.*"] = line
         for r in block.leaf_rows:
             self.rows_seen[f"{table.key}.{r.key}"] = line
-        for (r, c), v in zip(columns, values, strict=True):
+        for i, v in zip(chosen, values, strict=True):
+            r, c = columns[i]
             self._put(f"{table.key}.{r.key}.{c.key}", v, line)
+
+    @staticmethod
+    def _unpadded(values: list[Value], expected: int) -> list[Value]:
+        """Drop empty cells right of the row's last column (a table drawn wider than its columns)."""
+        values = list(values)
+        while len(values) > expected and values[-1].blank:
+            values.pop()
+        return values
 
     @staticmethod
     def _trim(values: list[Value], expected: int) -> list[Value]:
@@ -203,20 +326,33 @@ class TableRows:
             cols = [c for c in cols if not c.is_total]
         return cols
 
-    def _place(self, row: Row, values: list[Value], line: Line, note: str) -> None:
+    def _place(self, row: Row, values: list[Value], places: list[float], line: Line, note: str) -> None:
         self.table = row.table
         where = f"{row.table.key}.{row.item.key}"
         if where in self.rows_seen:
             first = self.rows_seen[where]
-            same = [v.raw for v in values] == [v.raw for v in self._split(first)[1]]
+            before = self._split(*self._visible(first))[1]
+            same = [v.raw for v in values if v.raw] == [v.raw for v in before if v.raw]
             self.out.note("IMP-DUPLICATE" if same else "IMP-CONFLICT", line, row=row.item.label, first=first.where)
             return
         cols = self._columns(row)
-        values = self._trim(values, len(cols))
-        if len(values) > len(cols):
-            self.out.note("IMP-LONG-ROW", line, row=row.item.label, found=len(values), expected=len(cols))
+        trimmed = self._trim(self._unpadded(values, len(cols)), len(cols))
+        places = places if len(trimmed) == len(values) else []
+        if len(trimmed) > len(cols):
+            self.out.note("IMP-LONG-ROW", line, row=row.item.label, found=len(trimmed), expected=len(cols))
             return
         self.rows_seen[where] = line
+        block = (row.table.key, row.table.blocks.index(row.block))
+        if places and len(trimmed) == len(cols):
+            self.full.setdefault(block, []).append((self.order, line.page, places))
+        elif places:  # a row with empty cells laid out by position: its columns once the full rows are known
+            self.deferred.append((row, trimmed, places, line, note, cols, self.order, block))
+            return
+        self._fill(row, trimmed, line, note, cols)
+
+    def _fill(self, row: Row, values: list[Value], line: Line, note: str, cols: list[Item]) -> None:
+        """The row's values into its columns left to right; columns left over are reported."""
+        where = f"{row.table.key}.{row.item.key}"
         for col, v in zip(cols, values, strict=False):
             self._put(f"{where}.{col.key}", v, line, note)
         short = cols[len(values):]
@@ -239,6 +375,26 @@ class TableRows:
         return "2019"
 
     # -- after the walk ---------------------------------------------------------------------
+    def settle(self) -> None:
+        """Rows with empty cells laid out by position: each number into the column it stands
+        under, as the nearest full row of the same table on the same page shows the columns (on
+        another page when this one has none), else as the header printed on its page shows them;
+        a row neither accounts for is reported, not guessed."""
+        for row, values, places, line, note, cols, order, block in self.deferred:
+            full = self.full.get(block, [])
+            same = [f for f in full if f[1] == line.page]
+            candidates = [f[2] for f in sorted(same or full, key=lambda f: abs(f[0] - order))]
+            candidates.append(self._header_columns(row.table, [c.label for c in cols], len(cols), line.page))
+            for columns in candidates:
+                chosen = align(places, columns) if columns and len(columns) == len(cols) else None
+                if chosen is not None:
+                    for v, c in zip(values, chosen, strict=True):
+                        self._put(f"{row.table.key}.{row.item.key}.{cols[c].key}", v, line, note)
+                    break
+            else:
+                self.out.note("IMP-UNALIGNED", line, row=row.item.label, found=len(values), expected=len(cols))
+        self.deferred.clear()
+
     def missing(self, headings: dict[str, Line]) -> None:
         """Rows the source lacks, and 总计 columns the source lacks (computed by the template)."""
         for table in self.fmt.tables:
