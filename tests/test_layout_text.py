@@ -207,3 +207,17 @@ def test_short_lines_of_their_own_stay_lines():
     result = run(LAID)  # the seed's paragraphs are one line each: nothing is joined
     assert all("\n" in v or len(v) < 300 for v in texts(result).values())
     assert texts(result) == texts(BASE)
+
+
+# -- the column a number stands in ----------------------------------------------------------------------
+def test_numbers_go_to_the_nearest_columns_in_order_or_nowhere():
+    from xlsx_tools.published.columns import align, header_places
+
+    columns = [10, 16, 22, 28, 34]
+    assert align([10, 16.5, 33], columns) == [0, 1, 4]
+    assert align([10, 13, 16], columns) is None  # 13 stands between two columns
+    assert align([10, 16, 22, 28, 34, 40], columns) is None  # more numbers than columns
+    assert align([10, float("nan")], columns) is None  # a place not known
+    words = [("结果", 10.2), ("维持", 9.8), ("结果", 16), ("纠正", 16.1), ("总计", 22), ("行政复议", 16)]
+    assert header_places(words, ["结果维持", "结果纠正", "总计"], 3) == [10.0, 16.05, 22.0]
+    assert header_places(words, ["结果维持", "结果纠正", "总计"], 4) is None

@@ -181,6 +181,49 @@ def test_the_generated_pdfs_show_the_artefacts_of_text_copied_out_of_a_pdf(pdfs,
     assert seen == {"vertical", "numbers between", "header repeated"}
 
 
+# -- PDFs whose tables have no ruling lines: cells from the words' places ------------------------------------
+@pytest.fixture(scope="module")
+def unruled(tmp_path_factory, libreoffice):
+    """Reports whose tables are printed without lines (the table style removed from the .docx) as
+    PDFs: a sample, a random fill, and a fill with empty cells in every table, 表四 too."""
+    from docx import Document as Docx
+
+    work = tmp_path_factory.mktemp("unruled")
+    (work / "in").mkdir()
+    blanks = write_filled(work / "in" / "空白单元格.xlsx", with_blanks(random_fill(15), 15, 30))
+    fill = write_filled(work / "in" / "随机.xlsx", random_fill(41))
+    workbooks = [SAMPLES[1], fill, blanks]
+    assert nianbao("report", *workbooks, "-o", work / "docx", "--format", "docx").returncode == 0
+    for docx in (work / "docx").glob("*.docx"):
+        document = Docx(docx)
+        for table in document.tables:
+            table.style = None
+        document.save(docx)
+    made = libreoffice_pdf(libreoffice, sorted((work / "docx").glob("*.docx")), work / "pdf")
+    return {w: made[w.stem] for w in workbooks}
+
+
+def libreoffice_pdf(libreoffice, documents: list[Path], outdir: Path) -> dict[str, Path]:
+    subprocess.run([libreoffice.binary, f"-env:UserInstallation={libreoffice.profile.as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(outdir), *map(str, documents)],
+                   capture_output=True, timeout=300, check=True)
+    return {p.stem: p for p in outdir.glob("*.pdf")}
+
+
+def test_pdfs_whose_tables_have_no_ruling_lines_import_exactly(unruled, tmp_path):
+    import pdfplumber
+
+    for workbook, pdf in unruled.items():
+        with pdfplumber.open(pdf) as document:
+            assert not any(page.find_tables() for page in document.pages)  # nothing ruled to go by
+        outcome = import_one(pdf, tmp_path / f"{pdf.stem}.xlsx")
+        assert {f.code for f in outcome.findings if f.code.startswith("IMP")} <= {"IMP-KIND", "IMP-INTRO"}, \
+            [f.render() for f in outcome.findings]
+        assert differing(carried(workbook), carried(outcome.target)) == {}, workbook.name
+    blank = carried(list(unruled)[-1])
+    assert any(blank[k] is None for k in blank if k.startswith("t4.") and not k.endswith(".total"))
+
+
 # -- Word 97 and WPS documents, through LibreOffice -------------------------------------------------
 @pytest.fixture(scope="module")
 def word97(tmp_path_factory, libreoffice):

@@ -38,7 +38,9 @@ class Line:
     #: a PDF table without ruling lines); empty where cells are cells (tabs, Word, HTML, ruled tables)
     x: tuple[float, ...] = ()
     page: int = 0  # the page the line stands on, where the source has pages
-    wraps: bool = False  # the line continues the paragraph of the line before (text wrapped at the margin)
+    #: None: a line of its own; else the line continues the paragraph of the line before (text
+    #: wrapped at the margin), joined to it by this ("" beside Chinese, " " between words)
+    joint: str | None = None
 
     @property
     def text(self) -> str:
@@ -52,6 +54,13 @@ class Document:
     kind: str  # what the source is, for messages: 文本, Word 文档, 网页
     lines: list[Line] = field(default_factory=list)
     encoding: str = ""
+
+
+def joint(before: str, after: str, space: bool = False) -> str:
+    """What joins a line wrapped at the margin to the line before: a space where the source had one
+    there (``space``) or between two Latin words or numbers, else nothing (Chinese wraps anywhere)."""
+    words = before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum()
+    return " " if space or words else ""
 
 
 def clean(text: str) -> str:

@@ -1,9 +1,11 @@
 """PDF documents (pdfplumber): the text layer as paragraphs and table rows, in reading order.
 
 Tables are found by their ruling lines (as Word and LibreOffice print them); a cell merged over
-several rows or columns reads as empty beyond its first cell, as a .docx does. The text outside
-the tables is joined back into paragraphs: a line that starts at the left edge of the text block
-continues the paragraph above it (across a page break too), an indented line starts a new one.
+several rows or columns reads as empty beyond its first cell, as a .docx does. Outside them, a line
+of text is cut into cells where its words stand far apart (a table drawn without ruling lines),
+each cell with its place, as text laid out with spaces is. A line that starts at the left edge of
+the text block continues the paragraph above it (across a page break too); an indented line
+starts a new one.
 Page numbers (「— 3 —」, 「-3-」, 「第 3 页」, 「3 / 12」) are dropped. A PDF with no text layer (a scan),
 an encrypted PDF and a broken one are :class:`Unreadable` with their own message, never a guess.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from .document import PAGE_NUMBER, Line, Unreadable, clean
+from .document import PAGE_NUMBER, Line, Unreadable, clean, joint
 
 SCANNED = "PDF 中没有文字层（可能是扫描件），无法读取其中的文字和数字"
 #: a line starting this much right of the text block's left edge starts a paragraph (points)
@@ -21,6 +23,8 @@ INDENT = 6
 #: gaps narrower than this are not word spaces: Word and Writer set about 3 pt between Chinese and
 #: Latin or digits ("本单位 2024 年" on the page, "本单位2024年" in the text); real spaces are characters
 GAP = 5
+#: a gap wider than this many characters separates two cells of a table drawn without ruling lines
+CELL = 1.2
 
 
 def pdf_lines(data: bytes, max_pages: int) -> list[Line]:
@@ -55,7 +59,8 @@ def pdf_lines(data: bytes, max_pages: int) -> list[Line]:
 
 
 def _page(page, number: int) -> list[tuple]:
-    """('text', page, x0, text) and ('row', page, table, row, cells) in reading order."""
+    """('text', page, x0, cells, places, ends with a space) and ('row', page, table, row, cells) in
+    reading order."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -64,10 +69,14 @@ def _page(page, number: int) -> list[tuple]:
         return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
     placed = []
+    sizes = sorted(c["size"] for c in page.chars) or [10.0]
+    unit = sizes[len(sizes) // 2] / 2  # half the usual character: about one digit's width
     for line in page.filter(outside).extract_text_lines(x_tolerance=GAP, strip=False, keep_blank_chars=True):
-        text = line["text"]
-        if text.strip() and not PAGE_NUMBER.match(text):
-            placed.append((line["top"], ("text", number, line["x0"], text)))
+        if line["text"].strip() and not PAGE_NUMBER.match(line["text"]):
+            cells, places = _cells(line["chars"], unit)
+            if any(cells):
+                spaced = line["text"] != line["text"].rstrip()
+                placed.append((line["top"], ("text", number, line["x0"], cells, places, spaced)))
     for t, table in enumerate(tables, 1):
         for r, row in enumerate(table.extract(), 1):
             cells = tuple(clean((c or "").replace("\n", "")) for c in row)
@@ -76,35 +85,50 @@ def _page(page, number: int) -> list[tuple]:
     return [item for _, item in sorted(placed, key=lambda p: p[0])]
 
 
+def _cells(chars: list[dict], unit: float) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """A line's characters as cells: a gap wider than ``CELL`` characters separates two cells (a
+    table without ruling lines), a narrower one wider than ``GAP`` points is a space. Each cell's
+    middle is given in ``unit`` (about a digit's width), as text laid out with spaces counts."""
+    cells: list[tuple[str, float, float]] = []  # text, left, right
+    text, left, right, space = "", 0.0, 0.0, False
+    for c in sorted(chars, key=lambda c: c["x0"]):
+        if not c["text"].strip():
+            space = True  # a space the PDF carries as a character
+            continue
+        gap = c["x0"] - right
+        if text and gap > CELL * c["size"]:
+            cells.append((text, left, right))
+            text = ""
+        if not text:
+            left = c["x0"]
+        elif space or gap > GAP:
+            text += " "
+        text += c["text"]
+        right, space = c["x1"], False
+    if text:
+        cells.append((text, left, right))
+    return tuple(clean(t) for t, _, _ in cells), tuple((a + b) / 2 / unit for _, a, b in cells)
+
+
 def _lines(items: list[tuple]) -> list[Line]:
-    """Text lines joined into paragraphs; table rows as they are."""
+    """Text lines (those that continue the paragraph above say so) and table rows as they are."""
     starts = Counter(round(item[2]) for item in items if item[0] == "text")
     left = min(x for x, n in starts.items() if n >= max(2, starts.most_common(1)[0][1] // 4)) if starts else 0
     out: list[Line] = []
-    paragraph: list[str] = []
-    where = ""
-    count = 0
-
-    def flush() -> None:
-        nonlocal paragraph
-        text = clean("".join(paragraph))
-        if text:
-            out.append(Line(where, (text,)))
-        paragraph = []
-
+    counts: Counter[int] = Counter()
+    paragraph = False  # the line before is a line of text of one cell: a paragraph may go on
+    before = False  # and it ended with a space
     for item in items:
         if item[0] == "row":
-            flush()
             _, number, t, r, cells = item
-            out.append(Line(f"第{number}页第{t}个表格第{r}行", cells))
+            out.append(Line(f"第{number}页第{t}个表格第{r}行", cells, page=number))
+            paragraph = False
             continue
-        _, number, x0, text = item
-        if paragraph and x0 <= left + INDENT:
-            paragraph.append(text)
-            continue
-        flush()
-        count += 1
-        where = f"第{number}页第{count}段"
-        paragraph = [text]
-    flush()
+        _, number, x0, cells, places, spaced = item
+        counts[number] += 1
+        single = len(cells) == 1
+        wraps = paragraph and single and x0 <= left + INDENT
+        glue = joint(out[-1].cells[-1], cells[0], before) if wraps else None
+        out.append(Line(f"第{number}页第{counts[number]}行", cells, places if not single else (), number, glue))
+        paragraph, before = single, spaced
     return out

@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 
-from .document import PAGE_NUMBER, Line, Unreadable, clean
+from .document import PAGE_NUMBER, Line, Unreadable, clean, joint
 
 #: a cell of text laid out with spaces: words separated by single spaces (two or more spaces, an
 #: ideographic space or a tab separate cells)
@@ -68,7 +68,7 @@ def text_lines(text: str) -> list[Line]:
             wraps = (single and not before[2] and not line[0].isspace() and width > 0
                      and len(above) >= MARGIN * width and not above.endswith(_ENDS))
         where = f"第{page}页第{number}行" if paged else f"第{number}行"
-        out.append(Line(where, cells, x, page if paged else 0, wraps))
+        out.append(Line(where, cells, x, page if paged else 0, joint(before[0].strip(), cells[0]) if wraps else None))
         before = (line, page, False)
     return out
 

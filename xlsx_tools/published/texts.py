@@ -101,18 +101,12 @@ def _bare_heading(text: str, label: str) -> bool:
     return bare(text) == bare(label)
 
 
-def _joint(before: str, after: str) -> str:
-    """What joins a wrapped line to the text before it: nothing beside Chinese, a space between words."""
-    ascii_words = before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum()
-    return " " if ascii_words else ""
-
-
 def _text(key: str, lines: list[Line], out: Imported, fmt: Format) -> None:
     limit = fmt.types["text"].max_length
     text = ""
     for ln in lines:
         line = MARKDOWN.sub("", " ".join(ln.cells)).strip()
-        text += _joint(text, line) if ln.wraps and text else ("\n" if text else "")
+        text += ln.joint if ln.joint is not None and text else ("\n" if text else "")
         text += line
     if len(text) > limit:
         out.note("IMP-TEXT-LONG", lines[0], label=fmt.field(key).label, limit=limit)
