@@ -7,6 +7,8 @@ values or gives a finding naming its line; none misplaces a value."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import SEEDS
 from layout import lay_out, lines_of, numbers_at, replace_line, row, values_of
@@ -221,3 +223,12 @@ def test_numbers_go_to_the_nearest_columns_in_order_or_nowhere():
     words = [("结果", 10.2), ("维持", 9.8), ("结果", 16), ("纠正", 16.1), ("总计", 22), ("行政复议", 16)]
     assert header_places(words, ["结果维持", "结果纠正", "总计"], 3) == [10.0, 16.05, 22.0]
     assert header_places(words, ["结果维持", "结果纠正", "总计"], 4) is None
+
+
+def test_the_blank_form_laid_out_with_spaces_imports_as_blank_rows():
+    """The national blank form copied out of a PDF: labels, no numbers (issue 17, item 6)."""
+    blank = "\n".join(re.sub(r"(?<=\s)[\d.,]+(?=\s|$)", "", ln).rstrip() if "  " in ln else ln
+                      for ln in LAID.split("\n"))
+    assert not re.search(r"\s\d+\s*$", blank.split("三、收到和处理")[1].split("五、")[0], re.MULTILINE)
+    result = run(blank)
+    assert numbers(result) == {} and codes(result) == QUIET  # no table missing, no row missing, nothing unknown

@@ -301,10 +301,10 @@ def test_a_source_that_hangs_or_kills_its_worker_costs_only_itself(tmp_path, mon
 
 
 # -- the blank national form: tables with labels and no numbers ---------------------------------------------
-def test_the_blank_form_imports_as_blank_cells_not_as_missing_tables(tmp_path):
+def test_the_blank_form_imports_as_blank_cells_not_as_missing_tables(tmp_path, libreoffice):
     blank = tmp_path / "空白表.xlsx"
     assert nianbao("template", "-o", blank, "--year", "2025", "--agency", "某区某局", "--kind", "部门").returncode == 0
-    made = nianbao("report", blank, "-o", tmp_path / "文稿", "--format", "docx,html", "--draft")
+    made = nianbao("report", blank, "-o", tmp_path / "文稿", "--format", "docx,html,pdf", "--draft")
     assert made.returncode == 1, made.stdout  # drafted: the blank form has errors
     for document in sorted((tmp_path / "文稿").iterdir()):
         outcome = import_one(document, tmp_path / f"{document.suffix[1:]}.xlsx")

@@ -117,6 +117,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "IMP-GLUED": ("error", "{where}：“{text}”的标签和数字连在一起（单元格分隔已丢失），无法拆分，未导入",
                   "对照原文在导入的工作簿中填写该行的数字。"),
     "IMP-UNKNOWN-LINE": ("warning", "{where}：“{text}”未能识别，未导入", "如是表格的一部分，请对照原文核对导入结果。"),
+    "IMP-NEAR-LABEL": ("warning", "{where}：标签“{found}”与表格行“{row}”相近（相似度 {score:.0f}%），按该行导入",
+                       "对照原文核对；若对应有误，请在导入的工作簿中改正该行。"),
+    "IMP-MERGED-CELL": ("warning", "{where}：“{row}”的{columns}与上一行（或左边一格）合并为一个单元格，"
+                        "数值只写在合并格的第一格，这一格按空白导入",
+                        "对照原文核对合并格中的数值属于哪一行（或哪几行之和），在导入的工作簿中填写。"),
     "IMP-PARTIAL-LABEL": ("info", "{where}：标签“{found}”不完整（换行截断），按“{row}”导入", "无需处理；可对照原文核对。"),
     "IMP-SHORT-ROW": ("warning", "{where}：“{row}”只有 {found} 个数值，应有 {expected} 个：{missing}",
                       "对照原文核对该行；原文确实缺少的数值，请向报告单位核实后填写。"),

@@ -41,6 +41,9 @@ class Line:
     #: None: a line of its own; else the line continues the paragraph of the line before (text
     #: wrapped at the margin), joined to it by this ("" beside Chinese, " " between words)
     joint: str | None = None
+    #: cells that continue a merged cell (its text stands in the first cell of the merge, above or
+    #: to the left): a table of Word, a web page or a ruled PDF says so, where text cannot
+    merged: frozenset[int] = frozenset()
 
     @property
     def text(self) -> str:
@@ -54,6 +57,28 @@ class Document:
     kind: str  # what the source is, for messages: 文本, Word 文档, 网页
     lines: list[Line] = field(default_factory=list)
     encoding: str = ""
+
+
+#: the lines at the top and at the bottom of a page where a running header or footer stands
+EDGE = 2
+
+
+def repeats(lines: list[tuple[int, str]]) -> set[int]:
+    """Indices of a running header's or footer's repeats among a document's lines (page, text):
+    the same text (its digits aside: 「第 3 页」) among the first or last ``EDGE`` lines of at least
+    two pages and of half of them. The first one stays (it may be the title, or a table's caption)."""
+    by_page: dict[int, list[int]] = {}
+    for i, (page, _) in enumerate(lines):
+        by_page.setdefault(page, []).append(i)
+    if len(by_page) < 2:
+        return set()
+    edges: dict[str, list[int]] = {}
+    for indices in by_page.values():
+        for i in dict.fromkeys(indices[:EDGE] + indices[-EDGE:]):
+            key = re.sub(r"\d+", "#", re.sub(r"\s+", "", lines[i][1]))
+            if len(key) >= 4:
+                edges.setdefault(key, []).append(i)
+    return {i for found in edges.values() if len(found) >= max(2, len(by_page) / 2) for i in found[1:]}
 
 
 def joint(before: str, after: str, space: bool = False) -> str:

@@ -1,13 +1,13 @@
-"""PDF documents (pdfplumber): the text layer as paragraphs and table rows, in reading order.
+"""PDF documents (pdfplumber): the text layer as lines of text and table rows, in reading order.
 
 Tables are found by their ruling lines (as Word and LibreOffice print them); a cell merged over
-several rows or columns reads as empty beyond its first cell, as a .docx does. Outside them, a line
-of text is cut into cells where its words stand far apart (a table drawn without ruling lines),
-each cell with its place, as text laid out with spaces is. A line that starts at the left edge of
-the text block continues the paragraph above it (across a page break too); an indented line
-starts a new one.
-Page numbers (「— 3 —」, 「-3-」, 「第 3 页」, 「3 / 12」) are dropped. A PDF with no text layer (a scan),
-an encrypted PDF and a broken one are :class:`Unreadable` with their own message, never a guess.
+several rows or columns reads as empty beyond its first cell, as a .docx does, and the row says
+which cells those are. Outside them, a line of text is cut into cells where its words stand far
+apart (a table drawn without ruling lines), each cell with its place, as text laid out with spaces
+is. A line that starts at the left edge of the text block continues the paragraph above it (across
+a page break too); an indented line starts a new one. Page numbers (「— 3 —」, 「-3-」, 「第 3 页」,
+「3 / 12」) and a running header's repeats are dropped. A PDF with no text layer (a scan), an
+encrypted PDF and a broken one are :class:`Unreadable` with their own message, never a guess.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from .document import PAGE_NUMBER, Line, Unreadable, clean, joint
+from .document import PAGE_NUMBER, Line, Unreadable, clean, joint, repeats
 
 SCANNED = "PDF 中没有文字层（可能是扫描件），无法读取其中的文字和数字"
 #: a line starting this much right of the text block's left edge starts a paragraph (points)
@@ -59,7 +59,7 @@ def pdf_lines(data: bytes, max_pages: int) -> list[Line]:
 
 
 def _page(page, number: int) -> list[tuple]:
-    """('text', page, x0, cells, places, ends with a space) and ('row', page, table, row, cells) in
+    """('text', page, x0, cells, places, ends with a space) and ('row', page, table, row, cells, merged) in
     reading order."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
@@ -80,8 +80,9 @@ def _page(page, number: int) -> list[tuple]:
     for t, table in enumerate(tables, 1):
         for r, row in enumerate(table.extract(), 1):
             cells = tuple(clean((c or "").replace("\n", "")) for c in row)
+            merged = frozenset(i for i, c in enumerate(row) if c is None)  # covered by a merged cell
             if any(cells):
-                placed.append((table.bbox[1] + r * 1e-3, ("row", number, t, r, cells)))
+                placed.append((table.bbox[1] + r * 1e-3, ("row", number, t, r, cells, merged)))
     return [item for _, item in sorted(placed, key=lambda p: p[0])]
 
 
@@ -111,7 +112,11 @@ def _cells(chars: list[dict], unit: float) -> tuple[tuple[str, ...], tuple[float
 
 
 def _lines(items: list[tuple]) -> list[Line]:
-    """Text lines (those that continue the paragraph above say so) and table rows as they are."""
+    """Text lines (those that continue the paragraph above say so) and table rows as they are; a
+    running header or footer's repeats are left out."""
+    texts = [i for i, item in enumerate(items) if item[0] == "text"]
+    running = {texts[j] for j in repeats([(items[i][1], " ".join(items[i][3])) for i in texts])}
+    items = [item for i, item in enumerate(items) if i not in running]
     starts = Counter(round(item[2]) for item in items if item[0] == "text")
     left = min(x for x, n in starts.items() if n >= max(2, starts.most_common(1)[0][1] // 4)) if starts else 0
     out: list[Line] = []
@@ -120,8 +125,8 @@ def _lines(items: list[tuple]) -> list[Line]:
     before = False  # and it ended with a space
     for item in items:
         if item[0] == "row":
-            _, number, t, r, cells = item
-            out.append(Line(f"第{number}页第{t}个表格第{r}行", cells, page=number))
+            _, number, t, r, cells, merged = item
+            out.append(Line(f"第{number}页第{t}个表格第{r}行", cells, page=number, merged=merged))
             paragraph = False
             continue
         _, number, x0, cells, places, spaced = item

@@ -2,8 +2,8 @@
 separated by tabs, or (text out of a PDF, ``pdftotext -layout``) by runs of spaces.
 
 Text laid out with spaces keeps where each cell stood (its column on the line), so that the table
-walk can tell which column a number is in when a cell is empty; a cell of Chinese text is printed
-in fewer columns than it is wide, so its middle is not known (NaN). Pages (form feeds) are counted;
+walk can tell which column a number is in when a cell is empty (where Chinese text stands is not
+known: NaN). Pages (form feeds) are counted;
 page numbers and a running header or footer repeated on the pages are left out; a line that
 continues the paragraph above it (wrapped at the margin) says so.
 """
@@ -14,15 +14,13 @@ import math
 import re
 from collections import Counter
 
-from .document import PAGE_NUMBER, Line, Unreadable, clean, joint
+from .document import PAGE_NUMBER, Line, Unreadable, clean, joint, repeats
 
 #: a cell of text laid out with spaces: words separated by single spaces (two or more spaces, an
 #: ideographic space or a tab separate cells)
 _CELL = re.compile(r"[^ \u3000\t]+(?: [^ \u3000\t]+)*")
 _NUMBERS = re.compile(r"[\d.,，]+(?: [\d.,，]+)+")
 _WORD = re.compile(r"\S+")
-#: the lines at the top and at the bottom of a page where a running header or footer stands
-_EDGE = 2
 #: a line at least this share of the wrapping width ran to the margin (digits and Latin are narrower)
 MARGIN = 0.8
 _ENDS = tuple("。！？；：…")
@@ -83,7 +81,8 @@ def _cells(line: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
         for p in parts:
             start = m.start() + p.start() if p is not m else m.start()
             cells.append(clean(p[0]))
-            # pdftotext gives a wide (Chinese) character one column: past the first, the middle is unknown
+            # pdftotext prints a Chinese character in one column though it is wider, and pushes words
+            # against each other: where Chinese text (a label, a header) stands is not known
             x.append(start + len(p[0]) / 2 if sum(not c.isascii() for c in p[0]) <= 1 else math.nan)
     return tuple(cells), tuple(x)
 
@@ -102,21 +101,10 @@ def _pages(raw: list[str]) -> list[int]:
 
 
 def _running(raw: list[str], pages: list[int]) -> set[int]:
-    """Line numbers of a running header or footer's repeats: the same text (its digits aside) among
-    the first or last lines of at least two pages and of half of them. The first one stays."""
-    by_page: dict[int, list[int]] = {}
-    for number, (line, page) in enumerate(zip(raw, pages, strict=True), 1):
-        if line.replace("\f", "").strip() and not PAGE_NUMBER.match(line.replace("\f", "")):
-            by_page.setdefault(page, []).append(number)
-    if len(by_page) < 2:
-        return set()
-    edges: dict[str, list[int]] = {}
-    for numbers in by_page.values():
-        for number in dict.fromkeys(numbers[:_EDGE] + numbers[-_EDGE:]):
-            key = re.sub(r"\d+", "#", re.sub(r"\s+", "", raw[number - 1]))
-            if len(key) >= 4:
-                edges.setdefault(key, []).append(number)
-    return {n for found in edges.values() if len(found) >= max(2, len(by_page) / 2) for n in found[1:]}
+    """Line numbers (from 1) of a running header's or footer's repeats."""
+    kept = [(n, page, line.replace("\f", "")) for n, (line, page) in enumerate(zip(raw, pages, strict=True), 1)
+            if line.replace("\f", "").strip() and not PAGE_NUMBER.match(line.replace("\f", ""))]
+    return {kept[i][0] for i in repeats([(page, text) for _, page, text in kept])}
 
 
 def _wrap_width(raw: list[str]) -> int:

@@ -14,6 +14,7 @@ to the sum of its parts keeps the template's formula).
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 
@@ -21,9 +22,9 @@ from ..format.declaration import Field, Format, Item, Table
 from .columns import align, header_places
 from .document import Line
 from .imported import Imported, Placed
-from .labels import Index, Row, Value, key_of, loose, value_of
+from .labels import Index, Row, Value, key_of, value_of
+from .rowlabels import RowLabels
 
-_TRAILING_NUMBER = re.compile(r"^(?P<label>.*?[^\d.,])(?P<digits>[\d.,]+)$")
 MAX_FRAGMENT = 60  # characters of unmatched label text held while waiting for the rest of a wrapped label
 
 
@@ -32,6 +33,7 @@ class TableRows:
 
     def __init__(self, fmt: Format, index: Index, out: Imported):
         self.fmt, self.index, self.out = fmt, index, out
+        self.labels = RowLabels(index)
         self.spec = fmt.importer
         self.table: Table | None = None
         self.seen_total: dict[str, bool] = {}  # table key → the header named 总计 (absent: no header seen)
@@ -46,28 +48,14 @@ class TableRows:
         self.deferred: list[tuple] = []  # short rows with places, put in their columns after the walk
         #: the words of each table's header and where they stand, by table and page
         self.header_words: dict[tuple[str, int], list[tuple[str, float]]] = {}
+        self.headers_seen: set[str] = set()  # tables whose header was printed
 
     # -- the walk ---------------------------------------------------------------------------
     def is_row(self, line: Line) -> bool:
         """A line inside a narrative section that is a table row all the same (its label says so)."""
-        labels, values, _ = self._split(*self._visible(line))
-        return bool(labels and any(not v.blank for v in values) and self._match(labels[-1]) is not None)
-
-    def _visible(self, line: Line) -> tuple[tuple[str, ...], tuple[float, ...]]:
-        """The line's cells (and their places) without single characters standing alone: a label
-        printed one character a line, as text out of a PDF shows it beside the rows."""
-        single = [self._vertical(c) for c in line.cells]
-        if all(single):  # 「无」 of 「（四）无法提供」 printed down the page is no value
-            return (), ()
-        keep = [i for i, c in enumerate(line.cells)
-                if not single[i] or value_of(c, self.index.placeholders) is not None]
-        return tuple(line.cells[i] for i in keep), tuple(line.x[i] for i in keep) if line.x else ()
-
-    @staticmethod
-    def _vertical(cell: str) -> bool:
-        """One character, or an ordinal alone (「三、」): a piece of a label printed down the page."""
-        k = key_of(cell)
-        return (len(k) == 1 and not k.isdigit()) or (bool(k) and not loose(k) and not k[0].isdigit())
+        labels, values, _ = self._split(*self.labels.visible(line))
+        found = bool(labels) and self.labels.match(labels[-1], self.table) is not None
+        return found and any(not v.blank for v in values)
 
     def _split(self, cells: tuple[str, ...], x: tuple[float, ...]) -> tuple[list[str], list[Value], list[float]]:
         """The label cells, the value cells after the last label, and where those values stand
@@ -81,38 +69,18 @@ class TableRows:
 
     def _text(self, line: Line) -> str:
         """A label line's text as a piece of a wrapped label: its last label cell."""
-        cells = self._visible(line)[0]
+        cells = self.labels.visible(line)[0]
         return cells[-1] if cells else ""
-
-    def _match(self, label: str) -> Row | None:
-        k = key_of(label, self.index.aliases)
-        for candidate in (k, self.index.aliases.get(loose(k), loose(k))):
-            found = self.index.rows.get(candidate, ())
-            if self.table is not None and len(found) > 1:
-                found = tuple(r for r in found if r.table.key == self.table.key) or found
-            if len(found) == 1:
-                return found[0]
-        return None
-
-    def _prefix(self, label: str) -> tuple[Row, str] | None:
-        """A label cut short by wrapping: the one row label it starts (at least four characters)."""
-        k = key_of(label, self.index.aliases)
-        if len(loose(k)) < 4:
-            return None
-        hits = {r.item.key: (r, full) for full, rs in self.index.rows.items() for r in rs
-                if full.startswith(k) and full != k and (self.table is None or r.table.key == self.table.key)}
-        if len(hits) != 1:
-            return None
-        row, full = next(iter(hits.values()))
-        return row, full[len(k):]
 
     def feed(self, line: Line) -> str | None:
         """Place one line of a table section; ``"2019"`` when it shows the 2019 format (the walk stops)."""
         self.order += 1
-        cells, x = self._visible(line)
+        cells, x = self.labels.visible(line)
         if not cells:
             return None  # one character of a label printed down the page
         labels, values, places = self._split(cells, x)
+        kept = self.labels.kept(line)
+        covered = [kept[len(cells) - len(values) + i] in line.merged for i in range(len(values))]
         has_values = any(not v.blank for v in values)
         keys = [key_of(c, self.index.aliases) for c in labels]
         for k, text in zip(keys, labels, strict=True):
@@ -129,11 +97,12 @@ class TableRows:
         if row is None:
             self.flush_fragments()
             if not labels:
-                self._unlabelled(line, values, places)
+                self._unlabelled(line, values, places, covered)
             else:
-                self.out.note("IMP-GLUED" if self._glued(labels[-1]) else "IMP-UNPLACED", line, text=line.text)
+                glued = self.labels.glued(labels[-1], self.table)
+                self.out.note("IMP-GLUED" if glued else "IMP-UNPLACED", line, text=line.text)
             return None
-        self._place(row, values, places, line, note)
+        self._place(row, values, places, line, note, covered)
         return None
 
     def _row(self, line: Line, labels: list[str]) -> tuple[Row | None, str]:
@@ -141,7 +110,7 @@ class TableRows:
         lines before it (a label wrapped, the numbers on its last line), else the one row label
         those start (the rest expected on the lines after: numbers on the first or a middle line)."""
         label = labels[-1] if labels else ""
-        if label and (row := self._match(label)) is not None:
+        if label and (row := self.labels.match(label, self.table)) is not None:
             self.flush_fragments()
             return row, ""
         # the label's last character may stand alone on the line with the numbers (「开」 of 「…禁止公开」)
@@ -149,18 +118,24 @@ class TableRows:
         for i in range(len(self.fragments)):
             used = self.fragments[i:]
             joined = "".join(self._text(f) for f in used)
-            row, rest = self._match(joined + last) or self._match(joined + label), ""
-            if row is None and (cut := self._prefix(joined + label)) is not None:
+            match = self.labels.match
+            row, rest = match(joined + last, self.table) or match(joined + label, self.table), ""
+            if row is None and (cut := self.labels.prefix(joined + label, self.table)) is not None:
                 row, rest = cut
             if row is not None:
                 del self.fragments[i:]
                 self.flush_fragments()
                 self._await(line, joined + label, row, rest)
                 return row, f"标签跨行：{'、'.join(f.where for f in used)}"
-        if label and (cut := self._prefix(label)) is not None:
+        if label and (cut := self.labels.prefix(label, self.table)) is not None:
             self.flush_fragments()
             self._await(line, label, *cut)
             return cut[0], ""
+        if label and (near := self.labels.near(label, self.table)) is not None:
+            self.flush_fragments()
+            row, score = near
+            self.out.note("IMP-NEAR-LABEL", line, found=label, row=row.item.label, score=score)
+            return row, f"标签相近：{label}"
         return None, ""
 
     def _await(self, line: Line, found: str, row: Row, rest: str) -> None:
@@ -182,7 +157,7 @@ class TableRows:
         if len(cells) < 2 or len(set(keys)) != 1 or any(k in idx.headers or k in idx.groups or
                                                         k in idx.captions for k in keys):
             return False
-        row = self._match(labels[-1])
+        row = self.labels.match(labels[-1], self.table)
         if row is None:
             return False
         self.end_tail()
@@ -215,13 +190,13 @@ class TableRows:
             elif self.table is not None and len(self.table.blocks) == 1 and len(keys) > 1:
                 self.seen_total.setdefault(self.table.key, False)
             return
-        if keys and all(self._header_piece(c) for c in self._visible(line)[0]):
+        if keys and all(self.labels.header_piece(c, self.table) for c in self.labels.visible(line)[0]):
             if any(k == key_of(c.label) for k in keys for c in self._total_columns()):
                 self.seen_total[self.table.key] = True
             self._remember_header(line)
             return  # the table's header, printed over several lines (a page's repeat of it too)
         self.end_tail()
-        if keys and self._glued(keys[-1]):
+        if keys and self.labels.glued(keys[-1], self.table):
             self.flush_fragments()
             self.out.note("IMP-GLUED", line, text=line.text)
             return
@@ -230,30 +205,23 @@ class TableRows:
             self.flush_fragments()
 
     def _remember_header(self, line: Line) -> None:
-        """Each word of a header line laid out by position, and where it stands."""
+        """That the current table's header was seen; each word of it laid out by position, and where it stands."""
+        if self.table is not None:
+            self.headers_seen.add(self.table.key)
         if not line.x or self.table is None:
             return
         words = self.header_words.setdefault((self.table.key, line.page), [])
         for cell, x in zip(line.cells, line.x, strict=True):
             start = x - len(cell) / 2
-            words += [(key_of(m[0]), start + m.start() + len(m[0]) / 2) for m in re.finditer(r"\S+", cell)]
+            found = list(re.finditer(r"\S+", cell))
+            # a cell's first word stands where it stands; Chinese words after it may have been pushed
+            # against it (pdftotext) or be wider than their characters count, so their places are unknown
+            words += [(key_of(m[0]), start + m.start() + len(m[0]) / 2 if n == 0 or m[0].isascii() else math.nan)
+                      for n, m in enumerate(found)]
 
     def _header_columns(self, table: Table, labels: list[str], expected: int, page: int) -> list[float] | None:
         """Where a table's columns stand on a page, as its header printed there shows them."""
         return header_places(self.header_words.get((table.key, page), []), [key_of(s) for s in labels], expected)
-
-    def _header_piece(self, label: str) -> bool:
-        """Whether each word of a label is part of a header (or the stub's note) of the current table."""
-        if self.table is None:
-            return False
-        headers = [h for h, table in self.index.headers.items() if table in (self.table.key, "")]
-        words = [key_of(w) for w in label.split()]
-        return all(len(w) >= 2 and any(w in h for h in headers) for w in words)
-
-    def _glued(self, label: str) -> bool:
-        """A row label with its numbers run into it (a web page flattened without cell separators)."""
-        m = _TRAILING_NUMBER.match(key_of(label))
-        return bool(m) and self._match(m["label"]) is not None
 
     def flush_fragments(self) -> None:
         """Label lines no numbers followed: those that make up a row label are that row, printed
@@ -262,7 +230,7 @@ class TableRows:
         i = 0
         while i < len(fragments):
             for j in range(len(fragments), i, -1):
-                row = self._match("".join(self._text(f) for f in fragments[i:j]))
+                row = self.labels.match("".join(self._text(f) for f in fragments[i:j]), self.table)
                 if row is not None and self.table is not None and row.table.key == self.table.key:
                     self.rows_seen.setdefault(f"{row.table.key}.{row.item.key}", fragments[i])
                     i = j
@@ -274,7 +242,7 @@ class TableRows:
     def _total_columns(self) -> tuple[Item, ...]:
         return tuple(c for b in self.table.blocks for c in b.leaf_columns if c.is_total) if self.table else ()
 
-    def _unlabelled(self, line: Line, values: list[Value], places: list[float]) -> None:
+    def _unlabelled(self, line: Line, values: list[Value], places: list[float], covered: list[bool]) -> None:
         """Numbers with no label: 表四's single value row (its labels are all in the header); with
         empty cells laid out by position, each number in the column its header stands over."""
         table = self.table
@@ -283,7 +251,8 @@ class TableRows:
             return
         block = table.blocks[0]
         columns = [(r, c) for r in block.leaf_rows for c in block.leaf_columns]
-        values = self._trim(self._unpadded(values, len(columns)), len(columns))
+        start, end = self._bounds(values, len(columns))
+        values, covered = values[start:end], covered[start:end]
         if len(values) > len(columns) or (len(values) < len(columns) and not places):
             self.out.note("IMP-UNPLACED", line, text=line.text)
             return
@@ -300,23 +269,24 @@ class TableRows:
         for i, v in zip(chosen, values, strict=True):
             r, c = columns[i]
             self._put(f"{table.key}.{r.key}.{c.key}", v, line)
+        self._merged(line, table.name, [columns[i][1] for i, m in zip(chosen, covered, strict=True) if m])
 
     @staticmethod
-    def _unpadded(values: list[Value], expected: int) -> list[Value]:
-        """Drop empty cells right of the row's last column (a table drawn wider than its columns)."""
-        values = list(values)
-        while len(values) > expected and values[-1].blank:
-            values.pop()
-        return values
+    def _bounds(values: list[Value], expected: int) -> tuple[int, int]:
+        """Where a row's values start and end once the empty cells it has beyond its columns are
+        dropped: on the right first (a table drawn wider than its columns), then on the left (a
+        label that moved into the first column leaves its own cell empty)."""
+        start, end = 0, len(values)
+        while end - start > expected and values[end - 1].blank:
+            end -= 1
+        while end - start > expected and values[start].blank:
+            start += 1
+        return start, end
 
-    @staticmethod
-    def _trim(values: list[Value], expected: int) -> list[Value]:
-        """Drop blanks left of the numbers where the row has more cells than columns (a label that
-        moved into the first column leaves its own cell empty)."""
-        values = list(values)
-        while len(values) > expected and values and values[0].blank:
-            values.pop(0)
-        return values
+    def _merged(self, line: Line, row: str, columns: list[Item]) -> None:
+        """Value cells that continue a merged cell: blank here, their number stands in the merge's first cell."""
+        if columns:
+            self.out.note("IMP-MERGED-CELL", line, row=row, columns="、".join(f"“{c.label}”" for c in columns))
 
     def _columns(self, row: Row) -> list[Item]:
         cols = list(row.block.leaf_columns)
@@ -326,22 +296,25 @@ class TableRows:
             cols = [c for c in cols if not c.is_total]
         return cols
 
-    def _place(self, row: Row, values: list[Value], places: list[float], line: Line, note: str) -> None:
+    def _place(self, row: Row, values: list[Value], places: list[float], line: Line, note: str,
+               covered: list[bool]) -> None:
         self.table = row.table
         where = f"{row.table.key}.{row.item.key}"
         if where in self.rows_seen:
             first = self.rows_seen[where]
-            before = self._split(*self._visible(first))[1]
+            before = self._split(*self.labels.visible(first))[1]
             same = [v.raw for v in values if v.raw] == [v.raw for v in before if v.raw]
             self.out.note("IMP-DUPLICATE" if same else "IMP-CONFLICT", line, row=row.item.label, first=first.where)
             return
         cols = self._columns(row)
-        trimmed = self._trim(self._unpadded(values, len(cols)), len(cols))
+        start, end = self._bounds(values, len(cols))
+        trimmed, covered = values[start:end], covered[start:end]
         places = places if len(trimmed) == len(values) else []
         if len(trimmed) > len(cols):
             self.out.note("IMP-LONG-ROW", line, row=row.item.label, found=len(trimmed), expected=len(cols))
             return
         self.rows_seen[where] = line
+        self._merged(line, row.item.label, [c for c, m in zip(cols, covered, strict=False) if m])
         block = (row.table.key, row.table.blocks.index(row.block))
         if places and len(trimmed) == len(cols):
             self.full.setdefault(block, []).append((self.order, line.page, places))
@@ -396,9 +369,13 @@ class TableRows:
         self.deferred.clear()
 
     def missing(self, headings: dict[str, Line]) -> None:
-        """Rows the source lacks, and 总计 columns the source lacks (computed by the template)."""
+        """Rows the source lacks, and 总计 columns the source lacks (computed by the template). 表四
+        printed with its header and without its row of numbers is blank, not missing."""
         for table in self.fmt.tables:
             for block in table.blocks:
+                if (block.layout == "bands" and table.key in self.headers_seen
+                        and f"{table.key}.*" not in self.rows_seen):
+                    continue  # 表四 printed with its header and no row of numbers: a blank table, not a missing one
                 for row in block.leaf_rows:
                     if f"{table.key}.{row.key}" not in self.rows_seen:
                         self.out.note("IMP-MISSING-ROW", table=table.name, row=row.label)

@@ -16,7 +16,8 @@ _SKIP = {"script", "style", "noscript", "template", "head"}
 
 def html_lines(data: bytes) -> list[Line]:
     """A web page in reading order: text between block elements as lines, every row of a data
-    table (one without tables inside it) as a line of cells. Layout tables are read through."""
+    table (one without tables inside it) as a line of cells, cells spanning rows or columns laid
+    out on the table's grid. Layout tables are read through."""
     import lxml.etree
     import lxml.html
 
@@ -43,11 +44,9 @@ def html_lines(data: bytes) -> list[Line]:
             pass
         elif tag == "table" and not el.xpath(".//table"):
             flush()
-            for tr in el.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
-                cells = tuple(clean(c.text_content()) for c in tr
-                              if isinstance(c.tag, str) and c.tag.lower() in ("td", "th"))
+            for tr, cells, merged in _grid(el.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
                 if any(cells):
-                    out.append(Line(f"第{tr.sourceline}行", cells))
+                    out.append(Line(f"第{tr.sourceline}行", cells, merged=merged))
         else:
             if tag in _BLOCKS or tag in ("br", "tr", "table"):
                 flush()
@@ -71,3 +70,43 @@ def html_lines(data: bytes) -> list[Line]:
     walk(body if body is not None else root)
     flush()
     return out
+
+
+#: the most rows and columns one cell may span (a page's attributes are not trusted)
+MAX_SPAN = 200
+
+
+def _span(cell, name: str) -> int:
+    try:
+        return max(1, min(int(str(cell.get(name, "1")).strip() or 1), MAX_SPAN))
+    except ValueError:
+        return 1
+
+
+def _grid(rows) -> list[tuple]:
+    """A table's rows as a grid: a cell spanning columns is followed by empty cells, and a cell
+    spanning rows leaves an empty cell in its column of each row below, marked merged (so that the
+    numbers after it keep their columns, and a number merged over rows is seen)."""
+    below: dict[int, int] = {}  # column → rows of it still covered by a cell above
+    out = []
+    for tr in rows:
+        cells: list[str] = []
+        merged: set[int] = set()
+        for cell in (c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")):
+            _covered(cells, merged, below)
+            text, rows_down = clean(cell.text_content()), _span(cell, "rowspan")
+            for k in range(_span(cell, "colspan")):
+                if rows_down > 1:
+                    below[len(cells)] = rows_down - 1
+                cells.append("" if k else text)
+        _covered(cells, merged, below)
+        out.append((tr, tuple(cells), frozenset(merged)))
+    return out
+
+
+def _covered(cells: list[str], merged: set[int], below: dict[int, int]) -> None:
+    """The columns at the row's end that a cell above still covers: empty cells, marked merged."""
+    while below.get(len(cells), 0) > 0:
+        below[len(cells)] -= 1
+        merged.add(len(cells))
+        cells.append("")

@@ -13,7 +13,7 @@ def docx_lines(data: bytes, max_mb: float) -> list[Line]:
     """A Word document's body in order: paragraphs, and table rows with one cell per ``w:tc``.
 
     A cell continuing a vertical merge reads as empty (as in text copied out of Word), so a
-    merged group label is not repeated on every row.
+    merged group label is not repeated on every row, and the line says which cells those are.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -42,8 +42,10 @@ def docx_lines(data: bytes, max_mb: float) -> list[Line]:
         elif isinstance(block, Table):
             tables += 1
             for r, row in enumerate(block.rows, 1):
+                tcs = row._tr.tc_lst
                 cells = tuple("" if tc.vMerge == "continue" else clean(_Cell(tc, block).text.replace("\n", ""))
-                              for tc in row._tr.tc_lst)
+                              for tc in tcs)
+                merged = frozenset(i for i, tc in enumerate(tcs) if tc.vMerge == "continue")
                 if any(cells):
-                    out.append(Line(f"第{tables}个表格第{r}行", cells))
+                    out.append(Line(f"第{tables}个表格第{r}行", cells, merged=merged))
     return out

@@ -1,0 +1,98 @@
+"""Which declared row a label of a published table names: the label as declared (or a declared
+alias), the start of one cut short by wrapping, or — reworded (a character added or dropped, 和/及
+swapped, a near-synonym) — the one declared label it is close to (rapidfuzz). Also what is no
+label at all: a single character or an ordinal alone (a label printed one character a line), a
+piece of the table's header, a label with its numbers run into it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..format.declaration import Table
+from .document import Line
+from .labels import Index, Row, key_of, loose, value_of
+
+_TRAILING_NUMBER = re.compile(r"^(?P<label>.*?[^\d.,])(?P<digits>[\d.,]+)$")
+NEAR = 80  # how similar (rapidfuzz ratio, 0–100) a reworded label must be to the declared one
+MARGIN = 10  # and how much closer to it than to any other row's label
+
+
+class RowLabels:
+    """The declared labels of one format, asked about the labels of a table being read."""
+
+    def __init__(self, index: Index):
+        self.index = index
+
+    def visible(self, line: Line) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        """The line's cells (and their places) without single characters standing alone: a label
+        printed one character a line, as text out of a PDF shows it beside the rows."""
+        keep = self.kept(line)
+        return tuple(line.cells[i] for i in keep), tuple(line.x[i] for i in keep) if line.x else ()
+
+    def kept(self, line: Line) -> list[int]:
+        """The indices of the cells :meth:`visible` keeps."""
+        single = [self.vertical(c) for c in line.cells]
+        if all(single):  # 「无」 of 「（四）无法提供」 printed down the page is no value
+            return []
+        placeholders = self.index.placeholders
+        return [i for i, c in enumerate(line.cells) if not single[i] or value_of(c, placeholders) is not None]
+
+    @staticmethod
+    def vertical(cell: str) -> bool:
+        """One character, or an ordinal alone (「三、」): a piece of a label printed down the page."""
+        k = key_of(cell)
+        return (len(k) == 1 and not k.isdigit()) or (bool(k) and not loose(k) and not k[0].isdigit())
+
+    def match(self, label: str, table: Table | None) -> Row | None:
+        k = key_of(label, self.index.aliases)
+        for candidate in (k, self.index.aliases.get(loose(k), loose(k))):
+            found = self.index.rows.get(candidate, ())
+            if table is not None and len(found) > 1:
+                found = tuple(r for r in found if r.table.key == table.key) or found
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    def prefix(self, label: str, table: Table | None) -> tuple[Row, str] | None:
+        """A label cut short by wrapping: the one row label it starts (at least four characters)."""
+        k = key_of(label, self.index.aliases)
+        if len(loose(k)) < 4:
+            return None
+        hits = {r.item.key: (r, full) for full, rs in self.index.rows.items() for r in rs
+                if full.startswith(k) and full != k and (table is None or r.table.key == table.key)}
+        if len(hits) != 1:
+            return None
+        row, full = next(iter(hits.values()))
+        return row, full[len(k):]
+
+    def near(self, label: str, table: Table | None) -> tuple[Row, float] | None:
+        """The one declared row label a reworded label is close to (a character added or dropped,
+        和/及 swapped, a near-synonym): at least ``NEAR`` similar, and ``MARGIN`` closer than any other."""
+        from rapidfuzz import fuzz, process
+
+        query = loose(key_of(label, self.index.aliases))
+        if len(query) < 2:
+            return None
+        choices: dict[str, Row] = {}
+        for k, rows in self.index.rows.items():
+            for r in rows:
+                if k == loose(k) and (table is None or r.table.key == table.key):
+                    choices[k] = r
+        best = process.extract(query, list(choices), scorer=fuzz.ratio, limit=2)
+        if not best or best[0][1] < NEAR or (len(best) > 1 and best[0][1] - best[1][1] < MARGIN):
+            return None
+        return choices[best[0][0]], best[0][1]
+
+    def header_piece(self, label: str, table: Table | None) -> bool:
+        """Whether each word of a label is part of a header (or the stub's note) of the current table."""
+        if table is None:
+            return False
+        headers = [h for h, owner in self.index.headers.items() if owner in (table.key, "")]
+        words = [key_of(w) for w in label.split()]
+        return all(len(w) >= 2 and any(w in h for h in headers) for w in words)
+
+    def glued(self, label: str, table: Table | None) -> bool:
+        """A row label with its numbers run into it (a web page flattened without cell separators)."""
+        m = _TRAILING_NUMBER.match(key_of(label))
+        return bool(m) and self.match(m["label"], table) is not None
