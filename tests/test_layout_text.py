@@ -232,3 +232,13 @@ def test_the_blank_form_laid_out_with_spaces_imports_as_blank_rows():
     assert not re.search(r"\s\d+\s*$", blank.split("三、收到和处理")[1].split("五、")[0], re.MULTILINE)
     result = run(blank)
     assert numbers(result) == {} and codes(result) == QUIET  # no table missing, no row missing, nothing unknown
+
+
+def test_a_bare_number_is_a_page_number_only_at_a_page_edge():
+    lines = LAID.split("\n")
+    at = lines_of(LAID, "8. 属于行政查询事项")
+    text = "\n".join(lines[:at + 1] + ["", "                 7", "\f" + lines[at + 1]] + lines[at + 2:])
+    result = run(text)
+    assert numbers(result) == numbers(BASE) and codes(result) == QUIET  # 「7」 ends page 1: a page number
+    inside = "\n".join(lines[:at + 1] + ["                 7"] + lines[at + 1:])
+    assert "IMP-UNPLACED" in codes(run(inside))  # in the middle of a page it is a number nobody placed

@@ -163,6 +163,21 @@ def test_pdftotext_layout_of_every_generated_report_imports_exactly(pdfs, tmp_pa
     assert any(v is None for v in carried(workbook).values())  # the last fill has empty cells
 
 
+def test_text_copied_one_cell_a_line_is_reported_never_misplaced(pdfs, tmp_path):
+    """pdftotext without -layout (as most PDF viewers copy) prints a table one cell a line, labels
+    first, numbers after: the rows and columns are gone. Nothing is placed from it, and it says so."""
+    workbook = next(w for w in pdfs if w.stem.startswith("随机"))
+    text = tmp_path / "raw.txt"
+    subprocess.run(["pdftotext", str(pdfs[workbook]), str(text)], check=True)
+    outcome = import_one(text, tmp_path / "raw.xlsx")
+    expected = carried(workbook)
+    placed = {p.key: p.value for p in outcome.imported.placed if p.key.startswith("t")}
+    assert all(expected[k] == v for k, v in placed.items())  # whatever is placed is right
+    runs = [f for f in outcome.findings if f.code == "IMP-CELL-PER-LINE"]
+    assert runs and all(f.severity == "error" and "pdftotext -layout" in f.hint for f in runs)
+    assert sum(int(re.search(r"(\d+) 个数字", f.message)[1]) for f in runs) > 50
+
+
 def test_the_generated_pdfs_show_the_artefacts_of_text_copied_out_of_a_pdf(pdfs, tmp_path):
     """What the test above goes through, seen in the texts themselves: characters of a label one a
     line, a label wrapped with its numbers on a middle line, 表三's header again on a new page."""

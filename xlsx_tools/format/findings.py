@@ -125,6 +125,9 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "IMP-PARTIAL-LABEL": ("info", "{where}：标签“{found}”不完整（换行截断），按“{row}”导入", "无需处理；可对照原文核对。"),
     "IMP-SHORT-ROW": ("warning", "{where}：“{row}”只有 {found} 个数值，应有 {expected} 个：{missing}",
                       "对照原文核对该行；原文确实缺少的数值，请向报告单位核实后填写。"),
+    "IMP-CELL-PER-LINE": ("error", "{where}：{count} 个数字各占一行，看不出各属于表格的哪一行哪一列"
+                          "（复制时表格的行列结构已丢失），未导入",
+                          "请导入原 PDF、Word 或网页文件；或用 pdftotext -layout 取出保留版面的文字后再导入。"),
     "IMP-UNALIGNED": ("error", "{where}：“{row}”有 {found} 个数值，少于应有的 {expected} 个，从版面无法确定空白的是哪几列，未导入",
                       "对照原文在导入的工作簿中填写该行（或导入原 PDF、Word 文件，而不是从中复制的文字）。"),
     "IMP-LONG-ROW": ("error", "{where}：“{row}”有 {found} 个数值，多于应有的 {expected} 个，无法确定对应关系，未导入",

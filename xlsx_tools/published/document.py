@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from ..read.values import CONTROL
 
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
-#: a line that is only a page number: 「— 3 —」, 「-3-」, 「第 3 页」, 「第3页，共12页」, 「3 / 12」, 「3」
+#: a line that is only a page number: 「— 3 —」, 「-3-」, 「第 3 页」, 「第3页，共12页」, 「3 / 12」, 「3」 (a bare
+#: number only at the top or the bottom of a page: elsewhere it may be a table's value on a line of its own)
 PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,]?\s*共\s*\d+\s*页)?"
-                         r"|\d+\s*/\s*\d+|\d+)\s*$")
+                         r"|\d+\s*/\s*\d+)\s*$")
+_BARE = re.compile(r"^\s*\d{1,4}\s*$")
+
+
+def page_number(text: str, edge: bool) -> bool:
+    """Whether a line is only a page number; ``edge``: it is the first or last line of its page."""
+    return bool(PAGE_NUMBER.match(text) or (edge and _BARE.match(text)))
 
 
 class Unreadable(Exception):

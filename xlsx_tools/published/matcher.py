@@ -37,6 +37,7 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
         if heading is not None:
             rows.end_tail()
             rows.flush_fragments()
+            rows.flush_lone()
             section = heading
             rows.table = fmt.table(section.table) if section.table else None
             continue
@@ -49,6 +50,7 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
             narrative.setdefault(section.key, []).append(line)
     rows.end_tail()
     rows.flush_fragments()
+    rows.flush_lone()
     rows.settle()
     if not rows.rows_seen:
         out.note("IMP-NO-TABLES")

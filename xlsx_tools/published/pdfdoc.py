@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from .document import PAGE_NUMBER, Line, Unreadable, clean, joint, repeats
+from .document import Line, Unreadable, clean, joint, page_number, repeats
 
 SCANNED = "PDF 中没有文字层（可能是扫描件），无法读取其中的文字和数字"
 #: a line starting this much right of the text block's left edge starts a paragraph (points)
@@ -71,8 +71,10 @@ def _page(page, number: int) -> list[tuple]:
     placed = []
     sizes = sorted(c["size"] for c in page.chars) or [10.0]
     unit = sizes[len(sizes) // 2] / 2  # half the usual character: about one digit's width
-    for line in page.filter(outside).extract_text_lines(x_tolerance=GAP, strip=False, keep_blank_chars=True):
-        if line["text"].strip() and not PAGE_NUMBER.match(line["text"]):
+    lines = [ln for ln in page.filter(outside).extract_text_lines(x_tolerance=GAP, strip=False, keep_blank_chars=True)
+             if ln["text"].strip()]
+    for n, line in enumerate(lines):
+        if not page_number(line["text"], n in (0, len(lines) - 1)):
             cells, places = _cells(line["chars"], unit)
             if any(cells):
                 spaced = line["text"] != line["text"].rstrip()

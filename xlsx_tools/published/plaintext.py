@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 
-from .document import PAGE_NUMBER, Line, Unreadable, clean, joint, repeats
+from .document import PAGE_NUMBER, Line, Unreadable, clean, joint, page_number, repeats
 
 #: a cell of text laid out with spaces: words separated by single spaces (two or more spaces, an
 #: ideographic space or a tab separate cells)
@@ -40,11 +40,13 @@ def text_lines(text: str) -> list[Line]:
     """Plain text: one line per line, cells split at tabs (how tables survive copy and paste) or,
     in a line without tabs, at runs of spaces (how text comes out of a PDF), each such cell with
     its column; numbers separated by single spaces are cells too. Lines that are only a page
-    number, and repeats of a running header or footer, are left out."""
+    number (a bare number only at a page's top or bottom), and repeats of a running header or
+    footer, are left out."""
     raw = re.split(r"\r\n|\r|\n", text)
     pages = _pages(raw)
     paged = any(p > 1 for p in pages)
     running = _running(raw, pages)
+    edges = _edges(raw, pages) if paged else set()
     width = 0 if paged else _wrap_width(raw)
     out: list[Line] = []
     before: tuple[str, int, bool] | None = None  # the last line kept: its text, page, and a blank line after it
@@ -53,7 +55,7 @@ def text_lines(text: str) -> list[Line]:
         if not line.strip():
             before = before and (before[0], before[1], True)
             continue
-        if PAGE_NUMBER.match(line) or number in running:
+        if page_number(line, number in edges) or number in running:
             continue
         cells, x = _cells(line)
         if not any(cells):
@@ -98,6 +100,17 @@ def _pages(raw: list[str]) -> list[int]:
         pages.append(page)
         page += line.count("\f")
     return pages
+
+
+def _edges(raw: list[str], pages: list[int]) -> set[int]:
+    """Line numbers of the first and the last line of text on each page."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for number, (line, page) in enumerate(zip(raw, pages, strict=True), 1):
+        if line.replace("\f", "").strip():
+            first.setdefault(page, number)
+            last[page] = number
+    return set(first.values()) | set(last.values())
 
 
 def _running(raw: list[str], pages: list[int]) -> set[int]:

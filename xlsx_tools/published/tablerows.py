@@ -26,6 +26,7 @@ from .labels import Index, Row, Value, key_of, value_of
 from .rowlabels import RowLabels
 
 MAX_FRAGMENT = 60  # characters of unmatched label text held while waiting for the rest of a wrapped label
+LONE_RUN = 3  # numbers each alone on a line, one after another: a table copied one cell a line
 
 
 class TableRows:
@@ -49,6 +50,7 @@ class TableRows:
         #: the words of each table's header and where they stand, by table and page
         self.header_words: dict[tuple[str, int], list[tuple[str, float]]] = {}
         self.headers_seen: set[str] = set()  # tables whose header was printed
+        self.lone: list[Line] = []  # lines of one number and nothing else, in a run
 
     # -- the walk ---------------------------------------------------------------------------
     def is_row(self, line: Line) -> bool:
@@ -79,6 +81,8 @@ class TableRows:
         if not cells:
             return None  # one character of a label printed down the page
         labels, values, places = self._split(cells, x)
+        if not (len(values) == 1 and not labels and self.table is not None):
+            self.flush_lone()
         kept = self.labels.kept(line)
         covered = [kept[len(cells) - len(values) + i] in line.merged for i in range(len(values))]
         has_values = any(not v.blank for v in values)
@@ -96,7 +100,9 @@ class TableRows:
         row, note = self._row(line, labels)
         if row is None:
             self.flush_fragments()
-            if not labels:
+            if not labels and len(values) == 1 and self.table is not None:
+                self.lone.append(line)  # a value whose row and column are nowhere on its line
+            elif not labels:
                 self._unlabelled(line, values, places, covered)
             else:
                 glued = self.labels.glued(labels[-1], self.table)
@@ -238,6 +244,21 @@ class TableRows:
             else:
                 self.out.note("IMP-UNKNOWN-LINE", fragments[i], text=fragments[i].text)
                 i += 1
+
+    def flush_lone(self) -> None:
+        """Numbers each on a line of its own: a run of them is a table copied one cell a line (its
+        rows and columns lost), reported once; one or two are each a line that cannot be placed."""
+        lone, self.lone = self.lone, []
+        if len(lone) >= LONE_RUN:
+            self.out.note("IMP-CELL-PER-LINE", where=f"{lone[0].where}–{lone[-1].where}", count=len(lone))
+            return
+        for line in lone:
+            self._unlabelled(line, *self._lone_parts(line))
+
+    def _lone_parts(self, line: Line) -> tuple[list[Value], list[float], list[bool]]:
+        cells, x = self.labels.visible(line)
+        _, values, places = self._split(cells, x)
+        return values, places, [False] * len(values)
 
     def _total_columns(self) -> tuple[Item, ...]:
         return tuple(c for b in self.table.blocks for c in b.leaf_columns if c.is_total) if self.table else ()
