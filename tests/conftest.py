@@ -13,6 +13,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from archives import db  # noqa: E402, F401 - the archive tests' databases (SQLite, PostgreSQL)
 from fills import CODE, correct_values, write_filled  # noqa: E402
 from gnumeric import Gnumeric, find_ssconvert  # noqa: E402
 from libreoffice import LibreOffice, find_soffice  # noqa: E402

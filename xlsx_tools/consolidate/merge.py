@@ -23,6 +23,7 @@ from ..format.declaration import Format, load
 from ..format.findings import registered
 from ..read import pool
 from ..read.container import Limits
+from ..read.reader import Report
 from . import crossyear
 from .roster import Roster, name_key
 from .submissions import (
@@ -70,16 +71,36 @@ def check_output(inputs: Iterable[Path], output: Path, extra: Iterable[Path] = (
 
 def consolidate(inputs: Iterable[Path], options: Options | None = None, roster: Roster | None = None,
                 previous=None, progress: Callable[[int], None] | None = None,
-                on_found: Callable[[int], None] | None = None, fmt: Format | None = None) -> Consolidation:
-    """Read, validate and classify every file under ``inputs``; sum the included ones."""
+                on_found: Callable[[int], None] | None = None, fmt: Format | None = None,
+                convert: Callable[[Report], Any] = to_submission,
+                to_submission_of: Callable[[Any], Submission] = lambda r: r,
+                kept: list | None = None) -> Consolidation:
+    """Read, validate and classify every file under ``inputs``; sum the included ones.
+
+    ``convert`` (run in the workers) may keep more of each report than a :class:`Submission`; then
+    ``to_submission_of`` takes the submission out of it and ``kept`` receives every converted report.
+    """
+    kept = kept if kept is not None else []
     fmt = fmt or load()
     options = options or Options()
     files, notes = collect(inputs, report_ignored=True)
     files.sort(key=str)
     if on_found is not None:  # the files to read (the others are skipped at once)
         on_found(len(files))
-    read = read_all(files, options.limits, options.jobs, options.budget, convert=to_submission, done=progress)
+    read = read_all(files, options.limits, options.jobs, options.budget, convert=convert, done=progress)
+    if convert is not to_submission:  # the caller keeps more of each report (the archive): split it off
+        kept.extend(read)
+        read = [to_submission_of(r) for r in read]
     submissions = sorted(read + [to_submission(r) for r in notes], key=lambda s: s.file)
+    return classify(submissions, options, roster, previous, fmt)
+
+
+def classify(submissions: list[Submission], options: Options | None = None, roster: Roster | None = None,
+             previous=None, fmt: Format | None = None) -> Consolidation:
+    """Put every submission (in path order) in its state, check it against the roster and last
+    year, and sum the included ones: the merge after the reading (the archive's export starts here)."""
+    fmt = fmt or load()
+    options = options or Options()
     for s in submissions:
         s.status = SKIPPED if not s.errors and not s.sha256 else ""
     _byte_identical(submissions)
@@ -87,6 +108,8 @@ def consolidate(inputs: Iterable[Path], options: Options | None = None, roster: 
     year = _year(candidates, options.year) or _common(s.identity.get("year") for s in submissions)
     if not isinstance(year, int):
         raise MergeError("没有一份报表能读出报告年度，请用 --year 指定汇总哪一年度。")
+    if callable(previous):  # last year looked up once this year is known (the archive)
+        previous = previous(year)
     if previous is not None and previous.year not in (None, year - 1):
         raise MergeError(f"上年汇总 {previous.file} 的年度为 {previous.year}，本次汇总的是 {year} 年度。")
     _wrong_year(candidates, year)

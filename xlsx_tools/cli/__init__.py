@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .format.declaration import load
-from .format.findings import Finding, worst
-from .read import pool
-from .read.container import Limits
-from .write.output import OutputError
+from .. import __version__
+from ..format.declaration import load
+from ..format.findings import Finding, worst
+from ..read import pool
+from ..read.container import Limits
+from ..write.output import OutputError
+from .common import Progress, merge_roster
+from .years import archive, open_archive
 
 DEFAULT_TEMPLATE = "年报模板.xlsx"
 
@@ -30,7 +32,7 @@ def _roster_columns() -> str:
 
 
 def _echo_findings(findings: list[Finding]) -> None:
-    from .check.render import COLOURS
+    from ..check.render import COLOURS
 
     for f in findings:
         click.secho(f.render(), fg=COLOURS.get(f.severity), err=True)
@@ -76,9 +78,9 @@ def template(output, year, agency, code, region, kind, roster, outdir) -> None:
       nianbao template -o 区科技局.xlsx --agency 某区科学技术局 --code 11410000MB0000000X --kind 部门
       nianbao template --roster 名录.xlsx --outdir 各单位模板 --year 2025
     """
-    from .check.identity import check_identity, normalise
-    from .consolidate import roster as roster_mod
-    from .write import template as template_mod
+    from ..check.identity import check_identity, normalise
+    from ..consolidate import roster as roster_mod
+    from ..write import template as template_mod
 
     if roster is not None:
         if outdir is None or output is not None or any((agency, code, region, kind)):
@@ -129,12 +131,12 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
       nianbao validate 收到的报表/ --format json > 校验结果.json
       nianbao validate 收到的报表/ --annotate 标注副本/
     """
-    from .check.validate import validate_paths
+    from ..check.validate import validate_paths
 
     limits = Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts)
     reports = validate_paths(inputs, limits, jobs, pool.Budget(seconds=timeout))
     if annotate is not None:
-        from .write.annotate import annotate_reports
+        from ..write.annotate import annotate_reports
 
         try:
             done = annotate_reports(reports, annotate)
@@ -167,8 +169,10 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
               help="单个文件解压后的大小上限（MB），防止“压缩炸弹”。")
 @click.option("--max-parts", type=int, default=Limits().max_parts, show_default=True,
               help="单个文件内部部件数上限。")
+@click.option("--archive", "archive_db", help="年报库（SQLite 文件或 PostgreSQL 地址）：本次纳入的年报存入其中；"
+              "不给 --previous 时，上年数据取自年报库。")
 def merge(inputs, output, region, year, roster, previous, jobs, report_path, prefer, timeout,
-          max_uncompressed_mb, max_parts) -> None:
+          max_uncompressed_mb, max_parts, archive_db) -> None:
     """把各单位的年报工作簿汇总为一份汇总表。
 
     INPUTS 可以是文件或文件夹（递归查找 .xlsx/.xlsm；锁文件、隐藏文件和系统文件跳过）。
@@ -183,17 +187,17 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
       nianbao merge 收到的报表/ -o 汇总.xlsx --roster 名录.xlsx --previous 2024汇总.xlsx
       nianbao merge 各区汇总/ -o 全市汇总.xlsx
     """
-    from .consolidate.merge import Options, check_output, consolidate
-    from .consolidate.submissions import MergeError
+    from ..consolidate.merge import Options, check_output, consolidate
+    from ..consolidate.submissions import MergeError
 
     if output.suffix.lower() != ".xlsx":
         raise click.UsageError("汇总表须保存为 .xlsx 文件（-o 汇总.xlsx）。")
     try:
         check_output(inputs, output, [report_path] if report_path else [])
-        roster_data = _merge_roster(roster)
+        roster_data = merge_roster(roster)
         previous_data = None
         if previous is not None:
-            from .consolidate.crossyear import read_previous
+            from ..consolidate.crossyear import read_previous
 
             previous_data = read_previous(previous)
     except MergeError as exc:
@@ -201,20 +205,32 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
     options = Options(year=year, region=region, prefer_newest=prefer == "newest", jobs=jobs,
                       limits=Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts),
                       budget=pool.Budget(seconds=timeout))
-    progress = _Progress()
+    progress = Progress()
+    store, kept, more = (open_archive(archive_db), [], {}) if archive_db else (None, [], {})
+    if store is not None:
+        from ..archive.records import submission_of, to_archived
+
+        more = {"convert": to_archived, "to_submission_of": submission_of, "kept": kept}
+        if previous_data is None:
+            previous_data = store.previous_year
     try:
-        result = consolidate(inputs, options, roster_data, previous_data, progress.advance, progress.start)
+        result = consolidate(inputs, options, roster_data, previous_data, progress.advance, progress.start, **more)
     except MergeError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         progress.finish()
-    from .consolidate.summary import write_summary
+    if store is not None:
+        added = store.store([a for a in kept if a.submission.status == "included"], "merge",
+                            "、".join(map(str, inputs)))
+        store.close()
+        click.echo(f"年报库 {archive_db}：入库 {len(added.stored)} 份，已在库中 {len(added.same)} 份。")
+    from ..consolidate.summary import write_summary
 
     try:
         write_summary(result, output)
         if report_path is not None:
-            from .consolidate.merge import report_json
-            from .write.output import write_atomic
+            from ..consolidate.merge import report_json
+            from ..write.output import write_atomic
 
             write_atomic(report_path, lambda tmp: tmp.write_text(report_json(result, output), encoding="utf-8"))
     except OutputError as exc:
@@ -251,11 +267,11 @@ def import_(reports, output, roster, output_format, max_mb, max_pages, timeout) 
       nianbao import 科技局2024年报.txt -o 科技局2024.xlsx
       nianbao import 往年年报/ -o 往年工作簿/ --roster 名录.xlsx
     """
-    from .consolidate.submissions import MergeError
-    from .published.conversion import ImportUsage, import_paths
+    from ..consolidate.submissions import MergeError
+    from ..published.conversion import ImportUsage, import_paths
 
     try:
-        outcomes = import_paths(reports, output, _merge_roster(roster), max_mb, max_pages=max_pages,
+        outcomes = import_paths(reports, output, merge_roster(roster), max_mb, max_pages=max_pages,
                                 budget=pool.Budget(seconds=timeout))
     except (ImportUsage, MergeError) as exc:
         raise click.UsageError(str(exc)) from exc
@@ -287,8 +303,8 @@ def report(inputs, outdir, formats, draft, signature) -> None:
       nianbao report 科技局2025.xlsx -o 年报文稿/
       nianbao report 收到的报表/ -o 年报文稿/ --format docx,html
     """
-    from .check.render import finding_lines
-    from .published.reporting import FORMATS, make_reports
+    from ..check.render import finding_lines
+    from ..published.reporting import FORMATS, make_reports
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in FORMATS]
@@ -318,7 +334,7 @@ def report(inputs, outdir, formats, draft, signature) -> None:
 
 def _echo_reports(reports, output_format: str) -> None:
     """Print reports as text or JSON and exit 1 when any has an error (validate and import)."""
-    from .check import render
+    from ..check import render
 
     if output_format == "json":
         click.echo(render.as_json(reports))
@@ -328,42 +344,8 @@ def _echo_reports(reports, output_format: str) -> None:
     sys.exit(render.exit_code(reports))
 
 
-def _merge_roster(path: Path | None):
-    if path is None:
-        return None
-    from .consolidate.roster import read_roster
-    from .consolidate.submissions import MergeError
-
-    roster = read_roster(path)
-    if not roster.agencies:
-        problem = roster.findings[0].render() if roster.findings else "名录为空"
-        raise MergeError(f"名录无法使用：{problem}")
-    return roster
-
-
-class _Progress:
-    """A progress bar on stderr while files are read, only when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self.bar = None
-
-    def start(self, total: int) -> None:
-        if sys.stderr.isatty() and total:
-            self.bar = click.progressbar(length=total, label="读取报表", file=sys.stderr, show_pos=True)
-            self.bar.__enter__()
-
-    def advance(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def finish(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-
 def _echo_merge(result, output: Path, report_path: Path | None) -> None:
-    from .check.render import COLOURS
+    from ..check.render import COLOURS
 
     c = result.counts()
     missing = sum(m.situation == "on_roster" for m in result.missing)
@@ -404,7 +386,7 @@ def addin() -> None:
               help="在加载项中记录按钮使用的 Python（只写 --python 则记录当前这个）。")
 def addin_build(outdir, python) -> None:
     """用已安装的 xlwings 生成加载项 nianbao_addin.xlam（无需 Excel）。"""
-    from .excel import addin as addin_mod
+    from ..excel import addin as addin_mod
 
     settings = addin_mod.current_settings(executable=python) if python else None
     try:
@@ -432,7 +414,7 @@ def addin_uninstall(folder) -> None:
 
 
 def _addin_outcome(action: str, folder: Path | None) -> None:
-    from .excel import addin as addin_mod
+    from ..excel import addin as addin_mod
 
     try:
         outcome = getattr(addin_mod, action)(folder)
@@ -441,5 +423,4 @@ def _addin_outcome(action: str, folder: Path | None) -> None:
     click.echo("\n".join(outcome.lines))
 
 
-if __name__ == "__main__":
-    main()
+main.add_command(archive)

@@ -1,0 +1,160 @@
+"""The archive: every accepted report kept, by agency and year, revision after revision.
+
+``add`` reads and validates files exactly as ``nianbao merge`` does (worker processes, limits, a
+time limit per file). A report with an error is listed and not stored. The same bytes are stored
+once. Another file for an agency and year already archived is the next revision: the one before is
+kept and marked superseded, never overwritten. A whole batch is one transaction, so an interrupted
+``add`` leaves the archive as it was. ``export`` gives a year's current revisions to the merge as if
+their files were read again; ``previous`` gives them to the cross-year checks as last year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from ..check.validate import collect, read_all
+from ..consolidate.crossyear import Previous
+from ..consolidate.merge import Options, classify
+from ..consolidate.submissions import Consolidation, Submission, agency_key, exact, to_submission
+from ..format.declaration import Format, load
+from ..read import pool
+from ..read.container import Limits
+from . import schema
+from .records import Archived, encode, encode_findings, report_of, to_archived
+from .schema import reports, runs
+
+
+@dataclass
+class Added:
+    """What one batch did to the archive; every file given is in exactly one list."""
+
+    stored: list[Submission] = field(default_factory=list)
+    same: list[Submission] = field(default_factory=list)  # these bytes are archived already
+    rejected: list[Submission] = field(default_factory=list)  # an error: listed, not stored
+    skipped: list[Submission] = field(default_factory=list)  # not a workbook
+    superseded: list[tuple[str, str]] = field(default_factory=list)  # (the older file, the newer)
+
+
+class Archive:
+    """The archive at ``db`` (a file path: SQLite; or a database URL), its schema brought up to date."""
+
+    def __init__(self, db: str | Path):
+        self.db = str(db)
+        self.engine = schema.connect(db)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- adding -------------------------------------------------------------------------------
+    def add(self, inputs: Iterable[Path], limits: Limits | None = None, jobs: int | None = None,
+            budget: pool.Budget | None = None, progress: Callable[[int], None] | None = None) -> Added:
+        """Read, validate and store every report under ``inputs`` (one transaction)."""
+        inputs = list(inputs)
+        files, notes = collect(inputs, report_ignored=True)
+        files.sort(key=str)
+        read = read_all(files, limits, jobs, budget, convert=to_archived, done=progress)
+        return self.store(read + [to_archived(r) for r in notes], "add", "、".join(map(str, inputs)))
+
+    def store(self, batch: list[Archived], kind: str, source: str) -> Added:
+        """Store a batch already read: accepted reports added, the rest listed (one transaction)."""
+        added = Added()
+        now = dt.datetime.now().replace(microsecond=0)
+        accepted = []
+        for a in sorted(batch, key=lambda a: a.submission.file):
+            s = a.submission
+            if not s.sha256:
+                added.skipped.append(s)
+            elif s.errors or not a.values or not isinstance(s.identity.get("year"), int):
+                added.rejected.append(s)
+            else:
+                accepted.append(a)
+        with self.engine.begin() as conn:
+            schema.lock(conn)
+            made = conn.execute(runs.insert().values(kind=kind, started_at=now, files=len(batch), stored=0,
+                                                     rejected=len(added.rejected), source=source))
+            run = made.inserted_primary_key[0]
+            for a in accepted:
+                s = a.submission
+                if conn.execute(select(reports.c.id).where(reports.c.sha256 == s.sha256)).first():
+                    added.same.append(s)
+                    continue
+                agency, year = ":".join(agency_key(s.identity, s.level)), s.identity["year"]
+                mine = (reports.c.agency == agency) & (reports.c.year == year)
+                last = conn.execute(select(func.max(reports.c.revision)).where(mine)).scalar() or 0
+                before = conn.execute(select(reports.c.file).where(mine & reports.c.current)).first()
+                if before is not None:
+                    superseded = update(reports).where(mine & reports.c.current)
+                    conn.execute(superseded.values(current=False, superseded_at=now))
+                    added.superseded.append((before.file, s.file))
+                conn.execute(reports.insert().values(
+                    sha256=s.sha256, agency=agency, name=s.name, code=s.identity.get("code"),
+                    region=s.identity.get("region"), year=year, level=s.level, revision=last + 1, current=True,
+                    superseded_at=None, file=s.file, size=s.size, added_at=now, run=run,
+                    field_values=encode(a.values), findings=encode_findings(s.findings), errors=s.count("error"),
+                    warnings=s.count("warning"), infos=s.count("info")))
+                added.stored.append(s)
+            conn.execute(update(runs).where(runs.c.id == run).values(stored=len(added.stored)))
+        return added
+
+    # -- reading ------------------------------------------------------------------------------
+    def listing(self, year: int | None = None, agency: str | None = None, every: bool = False) -> list[Any]:
+        """Stored reports (current revisions unless ``every``), by year, then agency name."""
+        query = select(reports.c.id, reports.c.year, reports.c.name, reports.c.code, reports.c.region,
+                       reports.c.level, reports.c.revision, reports.c.current, reports.c.file, reports.c.added_at,
+                       reports.c.superseded_at, reports.c.sha256, reports.c.errors, reports.c.warnings,
+                       reports.c.infos)
+        if year is not None:
+            query = query.where(reports.c.year == year)
+        if agency:
+            query = query.where(reports.c.name.contains(agency) | (reports.c.code == agency))
+        if not every:
+            query = query.where(reports.c.current)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query.order_by(reports.c.year, reports.c.name, reports.c.revision)))
+
+    def years(self) -> list[int]:
+        with self.engine.connect() as conn:
+            return [y for (y,) in conn.execute(select(reports.c.year).distinct().order_by(reports.c.year))]
+
+    def current(self, year: int) -> list[Any]:
+        """The current revision of every agency's report for ``year``, all their columns."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(reports).where((reports.c.year == year) & reports.c.current))
+            return sorted(rows, key=lambda r: r.file)
+
+    def submissions(self, year: int) -> list[Submission]:
+        """The year's current revisions as the merge's submissions (as if their files were read again)."""
+        return [to_submission(report_of(row)) for row in self.current(year)]
+
+    def export(self, year: int, today: dt.date | None = None, fmt: Format | None = None) -> Consolidation:
+        """The merge of the year's current revisions (write it with ``summary.write_summary``)."""
+        submissions = self.submissions(year)
+        if not submissions:
+            raise schema.ArchiveError(f"年报库中没有 {year} 年度的报表。")
+        return classify(submissions, Options(year=year, today=today), fmt=fmt)
+
+    def previous_year(self, year: int) -> Previous | None:
+        """Last year (``year - 1``) for a merge of ``year``."""
+        return self.previous(year - 1)
+
+    def previous(self, year: int, fmt: Format | None = None) -> Previous | None:
+        """The year's current revisions as last year's summary for X1, X2 and C4 (None: none stored)."""
+        fmt = fmt or load()
+        submissions = self.submissions(year)
+        if not submissions:
+            return None
+        level = Counter(s.level for s in submissions).most_common(1)[0][0]
+        mine = [s for s in submissions if s.level == level]
+        totals = {f.key: sum((exact(s.value(fmt, f.key)) or 0 for s in mine), 0) for f in fmt.table_fields}
+        previous = Previous(f"{self.db}（{year} 年度）", year, level + 1, totals)
+        for s in mine:
+            previous.rows[s.key] = {f.key: exact(s.value(fmt, f.key)) for f in fmt.table_fields}
+            previous.names[s.key] = s.name
+        return previous
