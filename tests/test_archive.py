@@ -21,6 +21,7 @@ from xlsx_tools.archive import records, schema
 from xlsx_tools.archive.store import Archive
 from xlsx_tools.consolidate.merge import consolidate
 from xlsx_tools.consolidate.summary import write_summary
+from xlsx_tools.format.uscc import complete
 
 SAMPLES = ROOT / "samples" / "报表"
 
@@ -174,7 +175,7 @@ def test_two_writers_at_once_do_not_corrupt_an_sqlite_archive(tmp_path):
         for k in range(6):
             values = correct_values()
             values["id.name"] = f"某市某区第{n}{k}局"
-            values["id.code"] = ""  # named, not coded: each file its own agency
+            values["id.code"] = complete(f"1141030{n}MB00000{k:02d}")  # each file its own agency
             values["s5.text"] += f"（{n}{k}）"
             write_filled(folder / f"{k}.xlsx", values)
         folders.append(folder)
@@ -187,7 +188,7 @@ def test_two_writers_at_once_do_not_corrupt_an_sqlite_archive(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         stored = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
         runs = conn.execute("SELECT count(*), sum(stored) FROM runs").fetchone()
-    assert runs == (2, stored)  # both batches recorded, each whole
+    assert runs == (2, stored) and stored == 12  # both batches recorded, each whole
 
 
 # -- the command ------------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ their files were read again; ``previous`` gives them to the cross-year checks as
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +21,13 @@ from sqlalchemy import func, select, update
 from ..check.validate import collect, read_all
 from ..consolidate.crossyear import Previous
 from ..consolidate.merge import Options, classify
-from ..consolidate.submissions import Consolidation, Submission, agency_key, exact, to_submission
+from ..consolidate.submissions import Consolidation, Submission, agency_key, to_submission
 from ..format.declaration import Format, load
 from ..read import pool
 from ..read.container import Limits
+from ..read.reader import Report
 from . import schema
+from .changes import previous_of
 from .records import Archived, encode, encode_findings, report_of, to_archived
 from .schema import reports, runs
 
@@ -147,14 +148,8 @@ class Archive:
     def previous(self, year: int, fmt: Format | None = None) -> Previous | None:
         """The year's current revisions as last year's summary for X1, X2 and C4 (None: none stored)."""
         fmt = fmt or load()
-        submissions = self.submissions(year)
-        if not submissions:
-            return None
-        level = Counter(s.level for s in submissions).most_common(1)[0][0]
-        mine = [s for s in submissions if s.level == level]
-        totals = {f.key: sum((exact(s.value(fmt, f.key)) or 0 for s in mine), 0) for f in fmt.table_fields}
-        previous = Previous(f"{self.db}（{year} 年度）", year, level + 1, totals)
-        for s in mine:
-            previous.rows[s.key] = {f.key: exact(s.value(fmt, f.key)) for f in fmt.table_fields}
-            previous.names[s.key] = s.name
-        return previous
+        return previous_of(self.submissions(year), f"{self.db}（{year} 年度）", year, fmt)
+
+    def reports(self, year: int) -> list[Report]:
+        """The year's current revisions as the reader gave them (texts too)."""
+        return [report_of(row) for row in self.current(year)]

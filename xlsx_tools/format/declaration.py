@@ -231,6 +231,7 @@ class Format:
     summary: dict[str, Any] = field(default_factory=dict)
     crossyear: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)  # the generated published report
+    compare: dict[str, Any] = field(default_factory=dict)  # nianbao compare: year over year
     summary_identity: tuple[IdentityField, ...] = ()  # extra 基本信息 rows of a summary workbook
     _fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -393,6 +394,7 @@ def parse(data: dict[str, Any]) -> Format:
         summary=data["summary"],
         crossyear=data["crossyear"],
         report=data["report"],
+        compare=data["compare"],
         summary_identity=_identity_fields(data["summary"]["fields"]),
     )
     _index_fields(fmt)
