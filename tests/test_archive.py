@@ -205,3 +205,66 @@ def test_cli_add_list_export(tmp_path):
     assert missing.returncode == 1 and "没有 2019 年度" in missing.stderr
     nothing = nianbao("archive", "list", "--db", tmp_path / "无.sqlite")
     assert nothing.returncode == 2 and "不存在" in nothing.stderr
+
+
+# -- decisions on findings ------------------------------------------------------------------------------------------
+def _review(summary: Path, target: Path, how_many: int) -> list[tuple]:
+    """A reviewer marks the first warnings of 问题清单 已核实 with a note; returns (rule, cell, note)."""
+    book = load_workbook(summary)
+    ws = book["问题清单"]
+    header = [c.value for c in ws[2]]
+    verdict, note = header.index("核实结果"), header.index("核实说明")
+    marked = []
+    for row in ws.iter_rows(min_row=3):
+        if row[4].value == "警告" and len(marked) < how_many:
+            row[verdict].value, row[note].value = "已核实", f"经电话核实，情况属实（{len(marked)}）"
+            marked.append((row[3].value, row[6].value, row[note].value))
+    book.save(target)
+    return marked
+
+
+def _decided(summary: Path) -> list[tuple]:
+    ws = load_workbook(summary)["问题清单"]
+    return [(r[3], r[6], r[12]) for r in ws.iter_rows(min_row=3, values_only=True) if r[11] == "已核实"]
+
+
+def test_decisions_on_findings_stick_from_run_to_run(db, tmp_path):
+    folder = tmp_path / "收到"
+    shutil.copytree(SAMPLES / "2024", folder)
+    first = tmp_path / "第一次.xlsx"
+    assert nianbao("merge", folder, "-o", first, "--archive", db).returncode == 0
+    book = load_workbook(first)
+    choice = book["问题清单"].data_validations.dataValidation[0]
+    assert choice.type == "list" and "已核实" in choice.formula1 and "需修改" in choice.formula1
+    assert _decided(first) == []  # nothing decided yet: every finding open
+    marked = _review(first, tmp_path / "第一次-核实.xlsx", 3)
+    second = tmp_path / "第二次.xlsx"
+    proc = nianbao("merge", folder, "-o", second, "--archive", db, "--reviewed", tmp_path / "第一次-核实.xlsx")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(_decided(second)) == sorted(marked)
+    third = tmp_path / "第三次.xlsx"  # no --reviewed: the archive remembers
+    assert nianbao("merge", folder, "-o", third, "--archive", db).returncode == 0
+    assert sorted(_decided(third)) == sorted(marked)
+    # a new file from the same agency is not the file that was checked: its findings are open again
+    target = next(p for p in folder.iterdir() if p.name.startswith("偃师"))
+    values = correct_values()
+    book = load_workbook(target)
+    book["五、问题及改进"]["B3"] = "更正后重新报送的第五部分。" + str(values["s5.text"])
+    book.save(target)
+    fourth = tmp_path / "第四次.xlsx"
+    assert nianbao("merge", folder, "-o", fourth, "--archive", db).returncode == 0
+    reviewed_files = {r[1] for r in load_workbook(fourth)["问题清单"].iter_rows(min_row=3, values_only=True)
+                      if r[11] == "已核实"}
+    assert not any(str(f).endswith(target.name) for f in reviewed_files)
+
+
+def test_decisions_carry_over_without_an_archive(tmp_path):
+    first = tmp_path / "第一次.xlsx"
+    assert nianbao("merge", SAMPLES / "2024", "-o", first).returncode == 0
+    marked = _review(first, tmp_path / "核实.xlsx", 2)
+    second = tmp_path / "第二次.xlsx"
+    assert nianbao("merge", SAMPLES / "2024", "-o", second, "--reviewed", tmp_path / "核实.xlsx").returncode == 0
+    assert sorted(_decided(second)) == sorted(marked)
+    bad = nianbao("merge", SAMPLES / "2024", "-o", tmp_path / "x.xlsx", "--reviewed", SAMPLES / "2023" / next(
+        iter(p.name for p in (SAMPLES / "2023").iterdir())))
+    assert bad.returncode == 2 and "不是 nianbao 写出的汇总表" in bad.stderr

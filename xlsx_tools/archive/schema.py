@@ -122,8 +122,8 @@ def connect(db: str | Path, upgrade_to: int = LATEST) -> Engine:
         def _sqlite(dbapi, _record) -> None:
             dbapi.isolation_level = None  # transactions are begun below, IMMEDIATE
             cursor = dbapi.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from ..check.validate import collect, read_all
 from ..consolidate.crossyear import Previous
 from ..consolidate.merge import Options, classify
+from ..consolidate.reviewed import Review
 from ..consolidate.submissions import Consolidation, Submission, agency_key, to_submission
 from ..format.declaration import Format, load
 from ..read import pool
@@ -29,7 +30,7 @@ from ..read.reader import Report
 from . import schema
 from .changes import previous_of
 from .records import Archived, encode, encode_findings, report_of, to_archived
-from .schema import reports, runs
+from .schema import reports, reviews, runs
 
 
 @dataclass
@@ -103,6 +104,26 @@ class Archive:
                 added.stored.append(s)
             conn.execute(update(runs).where(runs.c.id == run).values(stored=len(added.stored)))
         return added
+
+    # -- decisions on findings ------------------------------------------------------------------
+    def save_reviews(self, decisions: list[Review], source: str) -> int:
+        """Keep decisions read back from a summary (a later decision on the same finding replaces
+        the earlier one); the number kept."""
+        now = dt.datetime.now().replace(microsecond=0)
+        with self.engine.begin() as conn:
+            schema.lock(conn)
+            for r in decisions:
+                same = ((reviews.c.sha256 == r.sha256) & (reviews.c.code == r.code) & (reviews.c.sheet == r.sheet)
+                        & (reviews.c.cell == r.cell))
+                conn.execute(delete(reviews).where(same))
+                conn.execute(reviews.insert().values(sha256=r.sha256, code=r.code, sheet=r.sheet, cell=r.cell,
+                                                     verdict=r.verdict, note=r.note, reviewed_at=now, source=source))
+        return len(decisions)
+
+    def reviews(self) -> dict[tuple[str, str, str, str], tuple[str, str]]:
+        """Every decision kept, by the finding it is on."""
+        with self.engine.connect() as conn:
+            return {(r.sha256, r.code, r.sheet, r.cell): (r.verdict, r.note) for r in conn.execute(select(reviews))}
 
     # -- reading ------------------------------------------------------------------------------
     def listing(self, year: int | None = None, agency: str | None = None, every: bool = False) -> list[Any]:

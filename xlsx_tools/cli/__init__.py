@@ -171,8 +171,10 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
               help="单个文件内部部件数上限。")
 @click.option("--archive", "archive_db", help="年报库（SQLite 文件或 PostgreSQL 地址）：本次纳入的年报存入其中；"
               "不给 --previous 时，上年数据取自年报库。")
+@click.option("--reviewed", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="上次的汇总表：其“问题清单”中填写的核实结果和说明保留到本次（有 --archive 时存入年报库）。")
 def merge(inputs, output, region, year, roster, previous, jobs, report_path, prefer, timeout,
-          max_uncompressed_mb, max_parts, archive_db) -> None:
+          max_uncompressed_mb, max_parts, archive_db, reviewed) -> None:
     """把各单位的年报工作簿汇总为一份汇总表。
 
     INPUTS 可以是文件或文件夹（递归查找 .xlsx/.xlsm；锁文件、隐藏文件和系统文件跳过）。
@@ -207,6 +209,7 @@ def merge(inputs, output, region, year, roster, previous, jobs, report_path, pre
                       budget=pool.Budget(seconds=timeout))
     progress = Progress()
     store, kept, more = (open_archive(archive_db), [], {}) if archive_db else (None, [], {})
+    options.reviews = _reviews(reviewed, store)
     if store is not None:
         from ..archive.records import submission_of, to_archived
 
@@ -342,6 +345,21 @@ def _echo_reports(reports, output_format: str) -> None:
         for line, colour in render.text_lines(reports):
             click.secho(line, fg=colour)
     sys.exit(render.exit_code(reports))
+
+
+def _reviews(reviewed: Path | None, store):
+    """Decisions on findings: read back from ``reviewed`` (kept in the archive when there is one)."""
+    from ..consolidate.reviewed import by_finding, read_reviews
+    from ..consolidate.submissions import MergeError
+
+    try:
+        decisions = read_reviews(reviewed) if reviewed is not None else []
+    except MergeError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if store is None:
+        return by_finding(decisions)
+    store.save_reviews(decisions, str(reviewed))
+    return store.reviews()
 
 
 def _echo_merge(result, output: Path, report_path: Path | None) -> None:

@@ -48,6 +48,8 @@ class Options:
     budget: pool.Budget | None = None
     jobs: int | None = None
     today: dt.date | None = None
+    #: decisions taken on findings in earlier runs (see :mod:`reviewed`), shown again on the same findings
+    reviews: dict[tuple[str, str, str, str], tuple[str, str]] | None = None
 
 
 def check_output(inputs: Iterable[Path], output: Path, extra: Iterable[Path] = ()) -> None:
@@ -128,7 +130,7 @@ def classify(submissions: list[Submission], options: Options | None = None, rost
     included = sorted((s for s in submissions if s.status == INCLUDED), key=lambda s: (s.key, s.file))
     region = options.region or _common(s.identity.get("region") for s in included) or ""
     result = Consolidation(year, str(region), level + 1, options.today or dt.date.today(), submissions, included,
-                           _sums(included, fmt), roster_given=roster is not None)
+                           _sums(included, fmt), roster_given=roster is not None, reviews=options.reviews or {})
     if roster is not None:
         _check_roster(result, roster)
     if previous is not None:

@@ -131,6 +131,8 @@ class Consolidation:
     findings: list[Finding] = field(default_factory=list)  # the run's own (roster, cross-year)
     missing: list[Missing] = field(default_factory=list)
     roster_given: bool = False
+    #: decisions taken on findings in earlier runs: (file sha256, code, sheet, cell) → (核实结果, 说明)
+    reviews: dict[tuple[str, str, str, str], tuple[str, str]] = field(default_factory=dict)
 
     @property
     def agencies(self) -> int:

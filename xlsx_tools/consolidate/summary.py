@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..check.validate import validate_reports
@@ -142,11 +143,18 @@ def _head(ws: Worksheet, result: Consolidation, name: str, fmt: Format) -> None:
     ws.auto_filter.ref = f"A{row + len(headers) - 1}:{cell_ref(last, width)}"
     ws.freeze_panes = cell_ref(_first_row(name, fmt), 3 if name == "detail" else 1)
     widths = {"detail": [28, 21, 10, 16, 8, 10, 14, 12, 8, 30], "files": [5, 34, 12, 9, 26, 20, 8, 6, 5, 5, 5, 40, 24],
-              "findings": [5, 30, 22, 6, 6, 12, 7, 28, 10, 46, 36], "missing": [5, 22, 28, 21, 10, 16, 50]}[name]
+              "findings": [5, 30, 22, 6, 6, 12, 7, 28, 10, 46, 36, 10, 30],
+              "missing": [5, 22, 28, 21, 10, 16, 50]}[name]
     for col in range(1, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths[col - 1] if col <= len(widths) else 14
     if name == "detail":
         ws.row_dimensions[FIRST_HEADER_ROW].height = 60
+    if name == "findings":  # the reviewer's decision: a choice of the declared verdicts
+        column = get_column_letter(headers[0].index(spec["verdict"]) + 1)
+        choice = DataValidation(type="list", formula1='"' + ",".join(spec["verdicts"]) + '"', allow_blank=True,
+                                promptTitle=spec["verdict"], prompt=spec["verdict_prompt"], showInputMessage=True)
+        choice.add(f"{column}{_first_row(name, fmt)}:{column}{last}")
+        ws.add_data_validation(choice)
 
 
 def _count(result: Consolidation, name: str) -> int:
@@ -214,12 +222,14 @@ def _file_rows(result: Consolidation, fmt: Format) -> Iterator[Sequence[Any]]:
 
 def _finding_rows(result: Consolidation, fmt: Format) -> Iterator[Sequence[Any]]:
     names = {s.file: s.name for s in result.submissions}
+    digests = {s.file: s.sha256 for s in result.submissions}
     findings = result.all_findings
     if not findings:
         yield [None, fmt.summary["findings"]["none"]]
         return
     for n, f in enumerate(findings, 1):
-        yield _finding_row(n, f, names.get(f.file, ""), fmt)
+        decision = result.reviews.get((digests.get(f.file, ""), f.code, f.sheet, f.cell), (None, None))
+        yield _finding_row(n, f, names.get(f.file, ""), fmt) + list(decision)
 
 
 def _finding_row(n: int, f: Finding, agency: str, fmt: Format) -> list[Any]:
