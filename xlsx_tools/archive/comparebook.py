@@ -5,6 +5,7 @@ request, the same as one self-contained web page. Both are made from one list of
 from __future__ import annotations
 
 import html
+from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -139,15 +140,21 @@ def write_workbook(c: Comparison, target: Path, fmt: Format | None = None) -> Pa
                 cell.fill = style.fill("DDEBF7")
         _merge_headers(ws, sheet.headers)
         first = 3 + len(sheet.headers)
+        styles: dict[tuple, Any] = {}  # one style made per kind of cell, copied to the rest (openpyxl is slow to style)
         for r, row in enumerate(sheet.rows, first):
             changed = sheet.name == names["fields"] and row[5] not in (None, 0)
             for col, value in enumerate(row, 1):
                 cell = ws.cell(r, col, _plain(value))
+                kind = (col in sheet.text, changed, col in sheet.percent and isinstance(value, (int, float)))
+                if kind in styles:
+                    cell._style = copy(styles[kind])
+                    continue
                 cell.border = style.BORDER
-                cell.alignment = style.align("left" if col in sheet.text else "center")
+                cell.alignment = style.align("left" if kind[0] else "center")
                 cell.font = style.font(10, bold=changed)
-                if col in sheet.percent and isinstance(value, (int, float)):
+                if kind[2]:
                     cell.number_format = "0.0%"
+                styles[kind] = copy(cell._style)
             ws.row_dimensions[r].height = _height(row, sheet)
         for col, w in enumerate(sheet.widths, 1):
             ws.column_dimensions[get_column_letter(col)].width = w
