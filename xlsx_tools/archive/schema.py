@@ -73,7 +73,7 @@ reports = Table(
     Column("warnings", Integer, nullable=False),
     Column("infos", Integer, nullable=False),
     UniqueConstraint("agency", "year", "revision", name="reports_revision"),
-    Index("reports_year_current", "year", "current"),
+    Index("reports_year", "year"),
 )
 
 reviews = Table(

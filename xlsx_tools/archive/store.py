@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from ..check.validate import collect, read_all
 from ..consolidate.crossyear import Previous
@@ -88,12 +88,13 @@ class Archive:
                     added.same.append(s)
                     continue
                 agency, year = ":".join(agency_key(s.identity, s.level)), s.identity["year"]
-                mine = (reports.c.agency == agency) & (reports.c.year == year)
-                last = conn.execute(select(func.max(reports.c.revision)).where(mine)).scalar() or 0
-                before = conn.execute(select(reports.c.file).where(mine & reports.c.current)).first()
-                if before is not None:
-                    superseded = update(reports).where(mine & reports.c.current)
-                    conn.execute(superseded.values(current=False, superseded_at=now))
+                # the agency's revisions of the year, by the (agency, year, revision) index: a handful of rows
+                earlier = conn.execute(select(reports.c.id, reports.c.revision, reports.c.current, reports.c.file)
+                                       .where((reports.c.agency == agency) & (reports.c.year == year))).all()
+                last = max((r.revision for r in earlier), default=0)
+                for before in (r for r in earlier if r.current):
+                    conn.execute(update(reports).where(reports.c.id == before.id)
+                                 .values(current=False, superseded_at=now))
                     added.superseded.append((before.file, s.file))
                 conn.execute(reports.insert().values(
                     sha256=s.sha256, agency=agency, name=s.name, code=s.identity.get("code"),
