@@ -268,3 +268,21 @@ def test_decisions_carry_over_without_an_archive(tmp_path):
     bad = nianbao("merge", SAMPLES / "2024", "-o", tmp_path / "x.xlsx", "--reviewed", SAMPLES / "2023" / next(
         iter(p.name for p in (SAMPLES / "2023").iterdir())))
     assert bad.returncode == 2 and "不是 nianbao 写出的汇总表" in bad.stderr
+
+
+def test_the_lookups_of_every_add_go_by_an_index(tmp_path):
+    """Adding a report looks up its bytes and its agency's earlier revisions; both by an index, never
+    a scan of the year (a scan made adding 20,000 reports quadratic: see bench/archive_bench.py)."""
+    from sqlalchemy import text
+
+    from xlsx_tools.archive.store import revisions, stored_bytes
+
+    archive = Archive(tmp_path / "年报库.sqlite")
+    archive.add([SAMPLES / "2024"])
+    with archive.engine.connect() as conn:
+        for query, key in ((stored_bytes("x"), "(sha256=?)"), (revisions("code:x", 2024), "(agency=? AND year=?)")):
+            sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            # searched by the index that leads with what is looked up (not, say, by year: every report of it)
+            assert "SCAN" not in plan and "INDEX" in plan and plan.endswith(key), plan
+    archive.close()

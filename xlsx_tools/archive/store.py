@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 
 from ..check.validate import collect, read_all
 from ..consolidate.crossyear import Previous
@@ -42,6 +42,17 @@ class Added:
     rejected: list[Submission] = field(default_factory=list)  # an error: listed, not stored
     skipped: list[Submission] = field(default_factory=list)  # not a workbook
     superseded: list[tuple[str, str]] = field(default_factory=list)  # (the older file, the newer)
+
+
+def stored_bytes(sha256: str) -> Select:
+    """The report stored with these bytes (the unique index on sha256)."""
+    return select(reports.c.id).where(reports.c.sha256 == sha256)
+
+
+def revisions(agency: str, year: int) -> Select:
+    """An agency's revisions of a year (the (agency, year, revision) index: a handful of rows)."""
+    return (select(reports.c.id, reports.c.revision, reports.c.current, reports.c.file)
+            .where((reports.c.agency == agency) & (reports.c.year == year)))
 
 
 class Archive:
@@ -84,13 +95,12 @@ class Archive:
             run = made.inserted_primary_key[0]
             for a in accepted:
                 s = a.submission
-                if conn.execute(select(reports.c.id).where(reports.c.sha256 == s.sha256)).first():
+                if conn.execute(stored_bytes(s.sha256)).first():
                     added.same.append(s)
                     continue
                 agency, year = ":".join(agency_key(s.identity, s.level)), s.identity["year"]
                 # the agency's revisions of the year, by the (agency, year, revision) index: a handful of rows
-                earlier = conn.execute(select(reports.c.id, reports.c.revision, reports.c.current, reports.c.file)
-                                       .where((reports.c.agency == agency) & (reports.c.year == year))).all()
+                earlier = conn.execute(revisions(agency, year)).all()
                 last = max((r.revision for r in earlier), default=0)
                 for before in (r for r in earlier if r.current):
                     conn.execute(update(reports).where(reports.c.id == before.id)
