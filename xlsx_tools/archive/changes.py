@@ -95,10 +95,10 @@ def surges(found: list[Change], file: str, fmt: Format) -> list[Finding]:
         sheet, span = layout.locate(c.key)
         where = {"file": file, "sheet": sheet, "cell": span.ref, "labels": f.labels, "label": "—".join(f.labels[-2:])}
         if c.last >= spec["zero_floor"] and c.now == 0:
-            out.append(registered("Y2", last=c.last, now=c.now, **where))
+            out.append(registered("Y2/zero", last=c.last, now=c.now, **where))
         elif max(c.last, c.now) >= spec["surge_floor"] and (c.now >= spec["surge_factor"] * c.last
                                                             or c.last >= spec["surge_factor"] * c.now):
-            out.append(registered("Y1", last=c.last, now=c.now, factor=spec["surge_factor"], **where))
+            out.append(registered("Y1/surge", last=c.last, now=c.now, factor=spec["surge_factor"], **where))
     return out
 
 

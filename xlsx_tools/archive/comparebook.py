@@ -53,7 +53,8 @@ def sheets(c: Comparison, fmt: Format | None = None) -> list[Sheet]:
 def _overview(c: Comparison, fmt: Format, name: str) -> Sheet:
     wanted = fmt.compare["overview"]
     columns = [col for col in fmt.summary["overview"]["columns"] if col["label"] in wanted]
-    head1 = ["序号", "单位名称", "说明"] + [col["label"] for col in columns for _ in range(3)]
+    name_label = next(f.label for f in fmt.identity if f.name == "name")
+    head1 = ["序号", name_label, "说明"] + [col["label"] for col in columns for _ in range(3)]
     head1 += ["同比问题", "文字重复率"]
     head2 = ["", "", ""] + ["上年", "本年", "增减"] * len(columns) + ["", ""]
     sheet = Sheet(name, _title(c, fmt), [head1, head2], widths=[5, 28, 9] + [7] * (3 * len(columns)) + [8, 9])

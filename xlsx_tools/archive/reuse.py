@@ -96,5 +96,5 @@ def flags(sections: list[SectionReuse], file: str, fmt: Format | None = None) ->
     fmt = fmt or load()
     limit = fmt.compare["reuse_warning"]
     warned = {sec.title for sec in fmt.narrative_sections if sec.key in fmt.compare["warn_sections"]}
-    return [registered("Y3", file=file, section=s.title, share=s.share, count=len(s.pairs))
+    return [registered("Y3/reuse", file=file, section=s.title, share=s.share, count=len(s.pairs))
             for s in sections if s.share > limit and s.title in warned]

@@ -75,7 +75,7 @@ def archive_add(inputs, db, jobs, timeout) -> None:
 @archive.command("list")
 @click.option("--db", default=DEFAULT_DB, show_default=True, help=DB_HELP)
 @click.option("--year", type=int, help="只列这一年度。")
-@click.option("--agency", help="只列单位名称包含这些字的（或统一社会信用代码等于它的）。")
+@click.option("--agency", help="只列名称中含有这些字（或代码与之相同）的单位。")
 @click.option("--all", "every", is_flag=True, help="也列出已被替代的旧版本。")
 def archive_list(db, year, agency, every) -> None:
     """列出年报库中的年报（默认只列各单位的现行版本）。"""
@@ -120,7 +120,7 @@ def archive_export(db, year, output) -> None:
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--db", help=DB_HELP + "与 --year 一起使用时，从年报库取上年和本年。")
 @click.option("--year", type=int, help="本年度（与 --db 一起使用）；上年为其前一年。")
-@click.option("--agency", help="只比较这个单位（名称包含这些字，或统一社会信用代码等于它）。")
+@click.option("--agency", help="只比较这个单位（名称中含有这些字，或代码与之相同）。")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="同比分析工作簿（.xlsx）。")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),

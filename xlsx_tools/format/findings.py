@@ -90,10 +90,10 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "C4/total": ("warning", "汇总“上年结转”（{column}）为 {actual}，上年汇总“结转下年度继续办理”为 {expected}", "单位增减会造成差异；请在汇总说明中解释。"),
     "X1/column": ("warning", "“上年结转”（{column}）为 {actual}，上年报告“结转下年度继续办理”为 {expected}", "核对上年度报告表三第四项；确有差异的在第六部分说明原因。"),
     "X1/total": ("error", "“上年结转”总计为 {actual}，上年报告“结转下年度继续办理”总计为 {expected}，且正文未说明原因", "核对上年度报告表三第四项；确有差异的在第六部分说明原因后重新报送。"),
-    "Y1": ("warning", "“{label}”上年 {last}，本年 {now}，变化超过 {factor} 倍（同比突变）",
+    "Y1/surge": ("warning", "“{label}”上年 {last}，本年 {now}，变化超过 {factor} 倍（同比突变）",
            "核对数字是否填错（如单位、重复统计）；确实如此的，在正文说明原因。"),
-    "Y2": ("warning", "“{label}”上年 {last}，本年为 0（同比归零）", "核对是否漏填；确实为 0 的，在正文说明原因。"),
-    "Y3": ("warning", "“{section}”有 {share:.0%} 的文字与上年相同或几乎相同（{count} 句）",
+    "Y2/zero": ("warning", "“{label}”上年 {last}，本年为 0（同比归零）", "核对是否漏填；确实为 0 的，在正文说明原因。"),
+    "Y3/reuse": ("warning", "“{section}”有 {share:.0%} 的文字与上年相同或几乎相同（{count} 句）",
            "结合本年工作重写该部分，避免照抄上年年报。"),
     "X2": ("warning", "“{row}”现行有效 {actual} 件，按上年 {before} 件 + 本年制发 {issued} 件 − 本年废止 {repealed} 件，应为 {expected} 件", "如有清理、失效或修改，请在正文说明。"),
     # -- importing published reports (nianbao import); {where} is the line in the source --------
