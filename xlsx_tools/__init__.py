@@ -9,6 +9,6 @@ package to this. This module imports nothing, so any stage may read ``__version_
 __version__ = "0.1.0"
 
 #: the stages, lowest first: the format declared once; untrusted bytes read; rules checked;
-#: workbooks written; batches consolidated; years archived and compared; published documents read
-#: and written; Excel driven
-STAGES = ("format", "read", "check", "write", "consolidate", "archive", "published", "excel")
+#: workbooks written; batches consolidated; years archived and compared; the application register
+#: counted; published documents read and written; Excel driven
+STAGES = ("format", "read", "check", "write", "consolidate", "archive", "register", "published", "excel")

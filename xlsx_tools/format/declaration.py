@@ -232,6 +232,7 @@ class Format:
     crossyear: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)  # the generated published report
     compare: dict[str, Any] = field(default_factory=dict)  # nianbao compare: year over year
+    register: dict[str, Any] = field(default_factory=dict)  # the application register and nianbao tally
     summary_identity: tuple[IdentityField, ...] = ()  # extra 基本信息 rows of a summary workbook
     _fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -395,6 +396,7 @@ def parse(data: dict[str, Any]) -> Format:
         crossyear=data["crossyear"],
         report=data["report"],
         compare=data["compare"],
+        register=data["register"],
         summary_identity=_identity_fields(data["summary"]["fields"]),
     )
     _index_fields(fmt)

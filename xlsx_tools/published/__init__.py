@@ -1,5 +1,5 @@
-"""Published reports read and written (stage 7: may import ``format``, ``read``, ``check``,
-``write``, ``consolidate`` and ``archive``).
+"""Published reports read and written (stage 8: may import ``format``, ``read``, ``check``,
+``write``, ``consolidate``, ``archive`` and ``register``).
 
 Owns ``nianbao import``, in the order its data flows: a published file is read by the front end its
 suffix names (:mod:`sources` → :mod:`plaintext`, :mod:`word`, :mod:`webpage`, :mod:`pdfdoc`) into a

@@ -1,0 +1,109 @@
+"""``nianbao tally``: a year of the register written into an agency's report workbook.
+
+Only 表三's and 表四's input cells are written; 基本信息 and the narrative stay as they are. A
+cell that already holds a different number is not overwritten silently: the run lists every
+difference and writes nothing, unless told to replace. The written workbook gains a 统计依据 sheet
+naming, for every number that is not 0, the register rows counted in it. It is saved atomically,
+its formulas carrying their values, and it validates clean on the tables by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from ..format.declaration import Format, load
+from ..format.layout import workbook_layout
+from ..read.container import Limits
+from ..write import cached, style, template
+from ..write.cells import set_text
+from .count import Tally, count
+from .rows import Register, read_register
+
+
+class TallyError(Exception):
+    """The run cannot go on (the target is not a report workbook): nothing was written."""
+
+
+@dataclass
+class Outcome:
+    register: Register
+    tally: Tally | None = None
+    differences: list[tuple[str, Any, int]] = field(default_factory=list)  # field key, in the workbook, counted
+    target: Path | None = None  # written
+
+
+def tally_register(source: Path, year: int, target: Path, into: Path | None = None, replace: bool = False,
+                   rule: str | None = None, limits: Limits | None = None, fmt: Format | None = None) -> Outcome:
+    """Count ``year`` from the register at ``source`` and write it into ``into`` (saved as ``target``)
+    or into a new report workbook at ``target``. Register errors or unreplaced differences: nothing written."""
+    fmt = fmt or load()
+    register = read_register(Path(source).read_bytes(), str(source), limits, fmt)
+    out = Outcome(register)
+    if register.errors or not register.readable:
+        return out
+    out.tally = count(register, year, rule, fmt)
+    book = _workbook(into, year, fmt)
+    layout = workbook_layout(fmt)
+    cells = {}
+    for key, value in out.tally.values.items():
+        sheet, span = layout.locate(key)
+        cell = book[sheet].cell(span.row, span.col)
+        cells[key] = cell
+        if cell.value not in (None, "") and cell.value != value:
+            out.differences.append((key, cell.value, value))
+    if out.differences and not replace:
+        return out
+    for key, value in out.tally.values.items():
+        cells[key].value = value
+    _basis(book, out.tally, Path(source).name, fmt)
+    out.target = cached.save(book, Path(target), fmt)
+    return out
+
+
+def _workbook(into: Path | None, year: int, fmt: Format):
+    if into is None:
+        return template.build({"year": year}, fmt)
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(into)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise TallyError(f"无法打开年报工作簿 {into}：{exc}") from exc
+    missing = [s.name for s in workbook_layout(fmt).sheets if s.name not in book.sheetnames]
+    if missing:
+        raise TallyError(f"{into} 不是年报工作簿（缺少“{'”“'.join(missing[:3])}”表）。")
+    return book
+
+
+def _basis(book, tally: Tally, source: str, fmt: Format) -> None:
+    """The 统计依据 sheet: for every number not 0, the register rows counted in it."""
+    name = fmt.register["basis"]
+    if name in book.sheetnames:
+        del book[name]
+    ws = book.create_sheet(name)
+    rule = fmt.register["case_rules"][tally.rule]
+    set_text(ws.cell(1, 1), f"统计依据：{source}，{tally.year} 年度；表四统计口径：{rule}")
+    ws.cell(1, 1).font = style.font(12, bold=True)
+    for col, text in enumerate(("表", "项目", "列", "数值", "台账中的行（编号和行号）"), 1):
+        cell = ws.cell(2, col, text)
+        cell.font, cell.fill, cell.border = style.font(10, bold=True), style.fill(style.HEADER), style.BORDER
+    r = 3
+    for f in fmt.table_fields:
+        rows = tally.basis.get(f.key)
+        if not rows:
+            continue
+        table = next(t.name for t in fmt.tables if t.key == f.table)
+        set_text(ws.cell(r, 1), table)
+        set_text(ws.cell(r, 2), "—".join(f.labels[:-1]) or f.labels[0])
+        set_text(ws.cell(r, 3), f.labels[-1])
+        ws.cell(r, 4, len(rows))
+        set_text(ws.cell(r, 5), "、".join(row.where for row in rows))
+        r += 1
+    for col, width in enumerate((8, 40, 14, 8, 90), 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(3, 1)
