@@ -14,7 +14,7 @@ from ..read import pool
 from ..read.container import Limits
 from ..write.output import OutputError
 from .common import Progress, merge_roster
-from .registers import tally
+from .registers import register, tally
 from .years import archive, compare, open_archive
 
 DEFAULT_TEMPLATE = "年报模板.xlsx"
@@ -445,3 +445,4 @@ def _addin_outcome(action: str, folder: Path | None) -> None:
 main.add_command(archive)
 main.add_command(compare)
 main.add_command(tally)
+main.add_command(register)

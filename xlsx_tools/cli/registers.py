@@ -1,4 +1,4 @@
-"""``nianbao tally``: 表三 and 表四 counted from the application register."""
+"""``nianbao register`` (the register workbook) and ``nianbao tally`` (表三 and 表四 counted from it)."""
 
 from __future__ import annotations
 
@@ -71,3 +71,31 @@ def load_basis() -> str:
     from ..format.declaration import load
 
     return load().register["basis"]
+
+
+@click.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="台账工作簿（.xlsx）。")
+@click.option("--agency", default="", help="单位名称（写在台账标题中）。")
+@click.option("--year", type=int, default=None, help="“统计”表统计的年度（默认今年；以后可在表中修改）。")
+def register(output, agency, year) -> None:
+    """生成依申请公开台账工作簿（无宏，Excel、WPS、LibreOffice 均可使用）。
+
+    “申请登记”表每件申请一行，“复议诉讼”表每个案件一行：申请人类型、办理结果、案件类型、结果都从下拉列表选择
+    （选项就是年报表三、表四的标签），日期列只能填日期，每列有填写提示。“统计”表随填随算，显示台账对应的
+    表三、表四和“一＋二＝（七）＋四”的核对结果。年底用 nianbao tally 把统计结果写入年报工作簿。
+
+    \b
+    示例：
+      nianbao register -o 依申请台账.xlsx --agency 某区科学技术局 --year 2025
+    """
+    from ..register.book import build, save
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.UsageError("台账须保存为 .xlsx 文件。")
+    wb, values = build(agency, year)
+    try:
+        save(wb, values, output)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已生成依申请公开台账：{output}")

@@ -17,6 +17,8 @@ class Column:
     label: str
     kind: str  # text | date | applicant | result | yesno | count | case_type | case_result
     required: bool = False
+    width: float = 12
+    hint: str = ""
 
 
 @dataclass(frozen=True)
