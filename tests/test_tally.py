@@ -83,7 +83,8 @@ def test_different_numbers_already_there_stop_the_run_unless_replaced(tmp_path):
 def test_three_years_of_one_register_chain_without_x1(tmp_path):
     rows = HAND + [
         application("B1", D(2026, 2, 1), "自然人", "（一）予以公开", D(2026, 2, 20)),
-        application("B2", D(2026, 11, 30), "商业企业", "2.重复申请", D(2027, 1, 8)),
+        application("B2", D(2026, 10, 30), "商业企业", "2.重复申请", D(2026, 11, 20)),
+        application("B5", D(2026, 11, 2), "商业企业"),  # open today
         application("B3", D(2024, 6, 1), "自然人", "（一）予以公开", D(2024, 6, 5)),
         application("B4", D(2024, 12, 31), "社会公益组织", "1.信访举报投诉类申请", D(2025, 1, 3)),
     ]
@@ -167,3 +168,64 @@ def test_random_registers_give_tables_whose_identities_hold_and_equal_an_indepen
         assert (tally.values[f"t3.new.{c}"], tally.values[f"t3.carried_in.{c}"], results,
                 tally.values[f"t3.carry_over.{c}"]) == (new, carried, answered, carry)
         assert new + carried == answered + carry  # R1 by construction
+
+
+# -- time limits and impossible dates --------------------------------------------------------------------------
+def test_the_limit_counts_working_days_of_the_official_calendar():
+    from xlsx_tools.register.limits import due
+
+    # 2025: National Day off 10-01…10-08, Sunday 09-28 and Saturday 10-11 worked instead
+    assert due(D(2025, 9, 26), 20) == D(2025, 10, 30)
+    assert due(D(2025, 9, 30), 1) == D(2025, 10, 9)
+    assert due(D(2025, 10, 10), 1) == D(2025, 10, 11)  # a swapped working Saturday
+
+
+@pytest.mark.parametrize("extra,replied,late", [
+    ({}, D(2025, 10, 30), False),
+    ({}, D(2025, 10, 31), True),
+    ({"extended": "是"}, D(2025, 11, 20), False),  # 20 more working days
+    ({"consulted": 5}, D(2025, 11, 5), False),  # consultation days not counted
+    ({"corrected": D(2025, 10, 20)}, D(2025, 11, 14), False),  # the limit restarts at 补正
+    ({"corrected": D(2025, 10, 20)}, D(2025, 11, 18), True),
+])
+def test_a_late_reply_is_a_warning_naming_its_dates(tmp_path, extra, replied, late):
+    from xlsx_tools.register.limits import read_checked
+
+    row = application("L1", D(2025, 9, 26), "自然人", "（一）予以公开", replied, **extra)
+    path = write_register(tmp_path / "台账.xlsx", [row])
+    found = [f for f in read_checked(path.read_bytes(), path.name).findings if f.code == "REG-LATE"]
+    assert bool(found) == late
+    if late:
+        (f,) = found
+        assert f.severity == "warning" and f.cell == "J3" and replied.isoformat() in f.message
+        assert "2025-09-26" in f.message or "2025-10-20" in f.message
+        proc = nianbao("tally", path, "--year", "2025", "-o", tmp_path / "年报.xlsx")
+        assert proc.returncode == 0  # a warning never blocks the tally
+
+
+def test_a_date_after_today_is_impossible(tmp_path):
+    row = application("F1", D(2025, 3, 1), "自然人", "（一）予以公开", D(2099, 1, 1))
+    path = write_register(tmp_path / "台账.xlsx", [row])
+    register = read_register(path.read_bytes(), path.name)
+    assert [(f.code, f.cell, f.severity) for f in register.findings] == [("REG-FUTURE", "J3", "error")]
+    assert read_register(path.read_bytes(), path.name, today=D(2099, 1, 2)).findings == []
+
+
+def test_a_year_the_calendar_does_not_know_is_said_not_guessed(tmp_path):
+    from xlsx_tools.register.limits import read_checked
+
+    row = application("O1", D(2003, 5, 1), "自然人", "（一）予以公开", D(2003, 9, 1))
+    path = write_register(tmp_path / "台账.xlsx", [row])
+    found = read_checked(path.read_bytes(), path.name).findings
+    assert [(f.code, f.severity) for f in found] == [("REG-CALENDAR", "info")] and "2003" in found[0].message
+
+
+def test_validate_recognises_a_register_and_checks_it(tmp_path):
+    good = write_register(tmp_path / "台账.xlsx", HAND, HAND_CASES)
+    bad = write_register(tmp_path / "坏台账.xlsx", HAND + [application("X1", "2025-13-01", "个人")], HAND_CASES)
+    proc = nianbao("validate", good, bad)
+    assert proc.returncode == 1, proc.stdout
+    assert "F-NOT-TEMPLATE" not in proc.stdout  # a register is not a report with no tables
+    assert "[REG-DATE] 错误  申请登记!B11" in proc.stdout and "[REG-LABEL] 错误  申请登记!C11" in proc.stdout
+    assert "最接近的是“自然人”" in proc.stdout and "[REG-LATE] 警告" in proc.stdout
+    assert nianbao("validate", good).returncode == 0  # warnings only

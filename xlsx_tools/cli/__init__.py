@@ -123,7 +123,7 @@ def template(output, year, agency, code, region, kind, roster, outdir) -> None:
 def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jobs, timeout) -> None:
     """校验年报工作簿，逐单元格指出问题。
 
-    INPUTS 可以是文件或文件夹（递归查找 .xlsx/.xlsm，以及误报的 .xls/.ods 等）。
+    INPUTS 可以是文件或文件夹（递归查找 .xlsx/.xlsm，以及误报的 .xls/.ods 等）；依申请公开台账按台账的要求校验。
     退出码：0 无错误（可有警告），1 有错误或文件无法读取，2 用法错误。
 
     \b
@@ -133,9 +133,10 @@ def validate(inputs, output_format, annotate, max_uncompressed_mb, max_parts, jo
       nianbao validate 收到的报表/ --annotate 标注副本/
     """
     from ..check.validate import validate_paths
+    from ..register.limits import registers_among
 
     limits = Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts)
-    reports = validate_paths(inputs, limits, jobs, pool.Budget(seconds=timeout))
+    reports = registers_among(validate_paths(inputs, limits, jobs, pool.Budget(seconds=timeout)), limits)
     if annotate is not None:
         from ..write.annotate import annotate_reports
 

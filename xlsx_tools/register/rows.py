@@ -66,7 +66,8 @@ def is_register(sheet_names: list[str], fmt: Format | None = None) -> bool:
     return fmt.register["applications"] in sheet_names
 
 
-def read_register(data: bytes, name: str, limits: Limits | None = None, fmt: Format | None = None) -> Register:
+def read_register(data: bytes, name: str, limits: Limits | None = None, fmt: Format | None = None,
+                  today: dt.date | None = None) -> Register:
     """Read a register's rows; what cannot be counted is a finding at its cell."""
     fmt = fmt or load()
     spec, layout = fmt.register, register_layout(fmt)
@@ -86,7 +87,7 @@ def read_register(data: bytes, name: str, limits: Limits | None = None, fmt: For
         if sheet in package.sheets:
             cells = read_cells(package.read(package.sheets[sheet]), MAX_ROWS, MAX_COLUMNS)
             rows += _rows(cells, package, sheet, columns, layout, out, fmt)
-    _consistency(out, fmt)
+    _consistency(out, fmt, today or dt.date.today())
     return out
 
 
@@ -173,8 +174,17 @@ def _closest(text: str, labels: list[str]) -> str:
     return best[2] if best else labels[0]
 
 
-def _consistency(out: Register, fmt: Format) -> None:
-    """Across the cells of a row, and across rows: 编号 used once, dates in order, result and reply together."""
+def _consistency(out: Register, fmt: Format, today: dt.date) -> None:
+    """Across the cells of a row, and across rows: 编号 used once, no date after today, dates in
+    order, result and reply together."""
+    layout = register_layout(fmt)
+    for row in out.applications + out.cases:
+        columns = layout.columns if row in out.applications else layout.case_columns
+        for col in columns:
+            value = row.values.get(col.key)
+            if col.kind == "date" and isinstance(value, dt.date) and value > today:
+                out.findings.append(registered("REG-FUTURE", file=out.file, sheet=row.sheet, cell=row.refs[col.key],
+                                               label=col.label, date=value.isoformat(), today=today.isoformat()))
     seen: dict[str, Row] = {}
     for row in out.applications + out.cases:
         if row.id:

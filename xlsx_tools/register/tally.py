@@ -21,7 +21,8 @@ from ..read.container import Limits
 from ..write import cached, style, template
 from ..write.cells import set_text
 from .count import Tally, count
-from .rows import Register, read_register
+from .limits import read_checked
+from .rows import Register
 
 
 class TallyError(Exception):
@@ -41,7 +42,7 @@ def tally_register(source: Path, year: int, target: Path, into: Path | None = No
     """Count ``year`` from the register at ``source`` and write it into ``into`` (saved as ``target``)
     or into a new report workbook at ``target``. Register errors or unreplaced differences: nothing written."""
     fmt = fmt or load()
-    register = read_register(Path(source).read_bytes(), str(source), limits, fmt)
+    register = read_checked(Path(source).read_bytes(), str(source), limits, fmt)
     out = Outcome(register)
     if register.errors or not register.readable:
         return out
