@@ -10,6 +10,7 @@ said so, not guessed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from ..format.declaration import Format, load
 from ..format.findings import Finding, registered
@@ -19,6 +20,7 @@ from .rows import Register, read_register
 DAY = dt.timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=65536)
 def due(start: dt.date, working_days: int) -> dt.date | None:
     """The last day of ``working_days`` working days counted from the day after ``start`` (None:
     the calendar does not know those years yet)."""

@@ -178,13 +178,13 @@ def _consistency(out: Register, fmt: Format, today: dt.date) -> None:
     """Across the cells of a row, and across rows: 编号 used once, no date after today, dates in
     order, result and reply together."""
     layout = register_layout(fmt)
-    for row in out.applications + out.cases:
-        columns = layout.columns if row in out.applications else layout.case_columns
-        for col in columns:
-            value = row.values.get(col.key)
-            if col.kind == "date" and isinstance(value, dt.date) and value > today:
-                out.findings.append(registered("REG-FUTURE", file=out.file, sheet=row.sheet, cell=row.refs[col.key],
-                                               label=col.label, date=value.isoformat(), today=today.isoformat()))
+    dated = [(row, col) for rows, columns in ((out.applications, layout.columns), (out.cases, layout.case_columns))
+             for row in rows for col in columns if col.kind == "date"]
+    for row, col in dated:
+        value = row.values.get(col.key)
+        if isinstance(value, dt.date) and value > today:
+            out.findings.append(registered("REG-FUTURE", file=out.file, sheet=row.sheet, cell=row.refs[col.key],
+                                           label=col.label, date=value.isoformat(), today=today.isoformat()))
     seen: dict[str, Row] = {}
     for row in out.applications + out.cases:
         if row.id:
