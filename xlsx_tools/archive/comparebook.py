@@ -90,7 +90,7 @@ def _fields(c: Comparison, fmt: Format, name: str) -> Sheet:
     changes: list[Change] = c.totals if len(c.agencies) > 1 else (c.agencies[0].changes if c.agencies else [])
     for ch in changes:
         f = fmt.field(ch.key)
-        table = next(t.name for t in fmt.tables if ch.key.startswith(f"{t.key}."))
+        table = fmt.table(f.table).name
         rate = ch.rate
         sheet.rows.append([table, "—".join(f.labels[:-1]) or f.labels[0], f.labels[-1], _plain(ch.last),
                            _plain(ch.now), _plain(ch.delta), round(rate, 4) if rate is not None else None])

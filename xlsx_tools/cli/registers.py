@@ -34,6 +34,7 @@ def tally(register, year, into, output, replace, rule) -> None:
       nianbao tally 依申请台账.xlsx --year 2025 -o 科技局2025年报.xlsx
     """
     from ..check.render import COLOURS
+    from ..format.declaration import load
     from ..register.tally import TallyError, tally_register
 
     if into is None and output is None:
@@ -51,10 +52,8 @@ def tally(register, year, into, output, replace, rule) -> None:
         count = len(outcome.register.errors)
         click.secho(f"台账 {register} 有 {count} 处无法统计，未写入。", fg=COLOURS["error"], err=True)
         sys.exit(1)
+    fmt = load()
     if outcome.target is None:
-        from ..format.declaration import load
-
-        fmt = load()
         click.secho(f"{target} 中已有 {len(outcome.differences)} 个数字与台账统计不同，未写入（用 --replace 替换）：",
                     fg=COLOURS["error"], err=True)
         for key, before, after in outcome.differences:
@@ -64,13 +63,7 @@ def tally(register, year, into, output, replace, rule) -> None:
     filled = sum(1 for v in t.values.values() if v)
     click.echo(f"已从 {register} 统计 {t.year} 年度：申请 {len(outcome.register.applications)} 行、"
                f"复议诉讼 {len(outcome.register.cases)} 行，{filled} 个单元格不为 0；写入 {outcome.target}"
-               f"（统计依据见“{load_basis()}”表）。")
-
-
-def load_basis() -> str:
-    from ..format.declaration import load
-
-    return load().register["basis"]
+               f"（统计依据见“{fmt.register['basis']}”表）。")
 
 
 @click.command()

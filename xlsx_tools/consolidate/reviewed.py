@@ -5,7 +5,6 @@ the cell), so a warning checked once is not open again next time."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +84,3 @@ def read_reviews(path: Path, fmt: Format | None = None) -> list[Review]:
 
 def by_finding(reviews: list[Review]) -> dict[tuple[str, str, str, str], tuple[str, str]]:
     return {r.key: (r.verdict, r.note) for r in reviews}
-
-
-def stamp() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)

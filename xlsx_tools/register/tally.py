@@ -98,8 +98,7 @@ def _basis(book, tally: Tally, source: str, fmt: Format) -> None:
         rows = tally.basis.get(f.key)
         if not rows:
             continue
-        table = next(t.name for t in fmt.tables if t.key == f.table)
-        set_text(ws.cell(r, 1), table)
+        set_text(ws.cell(r, 1), fmt.table(f.table).name)
         set_text(ws.cell(r, 2), "—".join(f.labels[:-1]) or f.labels[0])
         set_text(ws.cell(r, 3), f.labels[-1])
         ws.cell(r, 4, len(rows))
