@@ -100,6 +100,19 @@ def test_three_years_of_one_register_chain_without_x1(tmp_path):
         assert "X1" not in {f.code for f in compare_reports([last], [now]).every_finding}
 
 
+def test_a_busy_year_lists_its_rows_in_cells_excel_can_hold(tmp_path):
+    rows = [application(f"2025-{i:05d}", D(2025, 3, 1), "自然人", "（一）予以公开", D(2025, 3, 5)) for i in range(3000)]
+    register = write_register(tmp_path / "台账.xlsx", rows)
+    out = tmp_path / "年报.xlsx"
+    assert nianbao("tally", register, "--year", "2025", "-o", out).returncode == 0
+    basis = [r for r in load_workbook(out)[FMT.register["basis"]].iter_rows(min_row=3, values_only=True)
+             if r[1] == "一、本年新收政府信息公开申请数量" and r[2] == "自然人"]
+    assert len(basis) > 1 and basis[0][3] == 3000 and all(r[3] is None for r in basis[1:])
+    assert all(len(r[4]) <= 32_767 for r in basis)  # Excel cuts (or refuses) a longer cell
+    listed = [place for r in basis for place in r[4].split("、")]
+    assert listed == [f"2025-{i:05d}（申请登记第{i + 3}行）" for i in range(3000)]
+
+
 @pytest.mark.parametrize("change,code,column", [
     ({"received": "2025-13-40"}, "REG-DATE", "收到日期"),
     ({"received": None}, "REG-EMPTY", "收到日期"),

@@ -46,7 +46,13 @@ def label_key(text: Any) -> str:
     """Labels compared as people see them: NFKC, no spaces of any kind, one kind of quotes."""
     if text is None:
         return ""
-    return re.sub(r"\s+", "", cellvalues.normalise_text(str(text))).translate(_QUOTES)
+    return _label_key(str(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _label_key(text: str) -> str:
+    """Cached: the same labels and choices recur on every row and in every workbook of a batch."""
+    return re.sub(r"\s+", "", cellvalues.normalise_text(text)).translate(_QUOTES)
 
 
 def _visible(text: Any) -> str:

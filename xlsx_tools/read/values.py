@@ -183,14 +183,22 @@ def year(raw: RawCell | None, strings: list[str]) -> Cell:
     return cell
 
 
+def serial_date(value: Any, date1904: bool) -> dt.date | None:
+    """The day an Excel serial number stands for (None for anything else)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2958466:
+        base = _EPOCH_1904 if date1904 else _EXCEL_EPOCH
+        return (base + dt.timedelta(days=float(value))).date()
+    return None
+
+
 def date(raw: RawCell | None, strings: list[str], date1904: bool) -> Cell:
     """填报日期: a date cell (an Excel serial or an ISO date). Text that looks like a date stays
     text, as the template's live check sees it, and I7 asks for a real date."""
     value, _ = stored(raw, strings)
     cell = text(raw, strings)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2958466:
-        base = _EPOCH_1904 if date1904 else _EXCEL_EPOCH
-        cell.value = (base + dt.timedelta(days=float(value))).date()
+    serial = serial_date(value, date1904)
+    if serial is not None:
+        cell.value = serial
     elif isinstance(value, str) and raw is not None and raw.kind == "d":
         try:
             cell.value = dt.date.fromisoformat(value[:10])

@@ -198,9 +198,11 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
     out = SheetCells()
     matched = 0
     cells = out.cells
+    columns: dict[bytes, int] = {}  # column letters → number, and attributes → kind, met again on every row
+    kinds: dict[bytes, str] = {}
     for m in _OPEN.finditer(body):
         matched += 1
-        attrs = m.group(3)
+        letters, number, attrs = m.groups()
         if attrs.endswith(b"/"):  # an empty, style-only cell
             continue
         end = body.find(b"</c>", m.end())
@@ -209,10 +211,16 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
         content = body[m.end():end]
         if not content:
             continue
-        k = _KIND.search(attrs) if b" t=" in attrs else None
-        cell = RawCell(None, k.group(1).decode() if k else "n")
+        kind = kinds.get(attrs)
+        if kind is None:
+            k = _KIND.search(attrs) if b" t=" in attrs else None
+            kind = kinds[attrs] = k.group(1).decode() if k else "n"
+        cell = RawCell(None, kind)
         if content.startswith(b"<v>") and content.endswith(b"</v>") and content.count(b"<") == 2:
             cell.value = _xml_text(content[3:-4])
+        elif (kind == "inlineStr" and content.startswith(b"<is><t>") and content.endswith(b"</t></is>")
+              and content.count(b"<") == 4):  # one plain run, as openpyxl and most writers store it
+            cell.value = unescape(_xml_text(content[7:-9]))
         else:
             f = _F.search(content)
             if f:
@@ -224,7 +232,10 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
                 v = _V.search(content)
                 if v:
                     cell.value = _xml_text(v.group(1) or b"")
-        row, col = int(m.group(2)), column_number(m.group(1).decode())
+        col = columns.get(letters)
+        if col is None:
+            col = columns[letters] = column_number(letters.decode())
+        row = int(number)
         if row <= max_row and col <= max_col:
             cells[(row, col)] = cell
         elif cell.value not in (None, "") or cell.formula is not None:

@@ -24,16 +24,22 @@ DAY = dt.timedelta(days=1)
 def due(start: dt.date, working_days: int) -> dt.date | None:
     """The last day of ``working_days`` working days counted from the day after ``start`` (None:
     the calendar does not know those years yet)."""
-    from chinese_calendar import is_workday
-
     day, counted = start, 0
     try:
         while counted < working_days:
             day += DAY
-            counted += is_workday(day)
+            counted += _workday(day)
     except NotImplementedError:
         return None
     return day
+
+
+@functools.lru_cache(maxsize=8192)
+def _workday(day: dt.date) -> bool:
+    """The official calendar's answer, asked once a day (each question scans its tables)."""
+    from chinese_calendar import is_workday
+
+    return is_workday(day)
 
 
 def check(register: Register, fmt: Format | None = None) -> list[Finding]:
@@ -54,7 +60,7 @@ def check(register: Register, fmt: Format | None = None) -> list[Finding]:
             unknown.add(start.year)
             continue
         if replied > limit:
-            out.append(registered("REG-LATE", file=register.file, sheet=row.sheet, cell=row.refs["replied"],
+            out.append(registered("REG-LATE", file=register.file, sheet=row.sheet, cell=row.ref("replied"),
                                   id=row.id or f"第{row.row}行", start=start.isoformat(), days=days,
                                   limit=limit.isoformat(), replied=replied.isoformat()))
     if unknown:

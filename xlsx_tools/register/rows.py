@@ -36,7 +36,11 @@ class Row:
     sheet: str
     row: int
     values: dict[str, Any] = field(default_factory=dict)
-    refs: dict[str, str] = field(default_factory=dict)  # column key → its cell (C7)
+    places: dict[str, int] = field(default_factory=dict)  # column key → its column number (shared by the sheet's rows)
+
+    def ref(self, key: str) -> str:
+        """The row's cell in that column (C7)."""
+        return cell_ref(self.row, self.places[key])
 
     @property
     def id(self) -> str:
@@ -109,62 +113,70 @@ def _rows(cells, package, sheet: str, columns: tuple[Column, ...], layout: Regis
         if place[col.key] is None and col.required:
             out.findings.append(registered("REG-NO-COLUMN", file=out.file, sheet=sheet, cell=cell_ref(header, 1),
                                            label=col.label))
+    placed = [(col, place[col.key]) for col in columns if place[col.key]]
+    places = {col.key: c for col, c in placed}
     rows = []
     for r in sorted(k for k in grid if k > header):
-        raws = {col.key: grid[r].get(place[col.key]) for col in columns if place[col.key]}
-        if all(cellvalues.stored(raw, strings)[0] in (None, "") for raw in raws.values()):
+        line = grid[r]
+        stored = [(col, line.get(c)) for col, c in placed]
+        stored = [(col, raw, cellvalues.stored(raw, strings)[0] if raw is not None else None) for col, raw in stored]
+        if all(value in (None, "") for _, _, value in stored):
             continue  # an empty row (the register has room for thousands)
-        row = Row(sheet, r, refs={k: cell_ref(r, place[k]) for k in raws})
-        for col in columns:
-            if place[col.key]:
-                row.values[col.key] = _value(raws[col.key], col, row, package, layout, out, fmt)
+        row = Row(sheet, r, places=places)
+        for col, raw, value in stored:
+            row.values[col.key] = _value(raw, value, col, row, package, layout, out, fmt)
         rows.append(row)
     return rows
 
 
-def _value(raw, col: Column, row: Row, package, layout: RegisterLayout, out: Register, fmt: Format) -> Any:
-    strings = package.shared_strings
-    value, _ = cellvalues.stored(raw, strings)
-    where = {"file": out.file, "sheet": row.sheet, "cell": row.refs[col.key], "labels": (col.label,)}
-    if value not in (None, ""):
-        out.unreadable.add((row.sheet, row.refs[col.key]))  # until it is understood below
+def _value(raw, value, col: Column, row: Row, package, layout: RegisterLayout, out: Register, fmt: Format) -> Any:
+    """The cell's value for counting (``value`` is what it stores); None with a finding when it cannot be
+    counted."""
     if value in (None, ""):
         if col.required:
-            out.findings.append(registered("REG-EMPTY", label=col.label, **where))
+            out.findings.append(registered("REG-EMPTY", label=col.label, **_where(out, row, col)))
         return None
+    strings = package.shared_strings
     if col.kind == "date":
+        serial = cellvalues.serial_date(value, package.date1904)
+        if serial is not None:
+            return serial
         cell = cellvalues.date(raw, strings, package.date1904)
         if isinstance(cell.value, dt.date):
-            return _understood(out, row, col, cell.value)
+            return cell.value
         m = _DATE.match(str(value))
         if m:
             try:
-                return _understood(out, row, col, dt.date(int(m[1]), int(m[2]), int(m[3])))
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
                 pass
-        out.findings.append(registered("REG-DATE", label=col.label, raw=str(value)[:30], **where))
-        return None
+        return _unreadable(out, row, col, "REG-DATE", raw=str(value)[:30])
     if col.kind in ("applicant", "result", "case_type", "case_result"):
         text = str(value).strip()
         found = layout.keyed(col.kind).get(label_key(text))
         if found is None:
-            out.findings.append(registered("REG-LABEL", label=col.label, raw=text[:40],
-                                           suggestion=_closest(text, list(layout.entries(col.kind))), **where))
-            return None
-        return _understood(out, row, col, found)
+            return _unreadable(out, row, col, "REG-LABEL", raw=text[:40],
+                               suggestion=_closest(text, list(layout.entries(col.kind))))
+        return found
     if col.kind == "yesno":
-        return _understood(out, row, col, str(value).strip() in fmt.register["yes"] or value is True)
+        return str(value).strip() in fmt.register["yes"] or value is True
     if col.kind == "count":
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return _understood(out, row, col, value)
-        out.findings.append(registered("REG-COUNT", label=col.label, raw=str(value)[:20], **where))
-        return None
-    return _understood(out, row, col, str(value).strip())
+            return value
+        return _unreadable(out, row, col, "REG-COUNT", raw=str(value)[:20])
+    return str(value).strip()
 
 
-def _understood(out: Register, row: Row, col: Column, value: Any) -> Any:
-    out.unreadable.discard((row.sheet, row.refs[col.key]))
-    return value
+def _where(out: Register, row: Row, col: Column) -> dict:
+    return {"file": out.file, "sheet": row.sheet, "cell": row.ref(col.key), "labels": (col.label,)}
+
+
+def _unreadable(out: Register, row: Row, col: Column, code: str, **facts) -> None:
+    """A typed cell that cannot be counted: its finding, and its place remembered so that the row's other
+    checks do not call it empty."""
+    out.unreadable.add((row.sheet, row.ref(col.key)))
+    out.findings.append(registered(code, label=col.label, **facts, **_where(out, row, col)))
+    return None
 
 
 def _closest(text: str, labels: list[str]) -> str:
@@ -178,40 +190,42 @@ def _consistency(out: Register, fmt: Format, today: dt.date) -> None:
     """Across the cells of a row, and across rows: 编号 used once, no date after today, dates in
     order, result and reply together."""
     layout = register_layout(fmt)
-    dated = [(row, col) for rows, columns in ((out.applications, layout.columns), (out.cases, layout.case_columns))
-             for row in rows for col in columns if col.kind == "date"]
-    for row, col in dated:
-        value = row.values.get(col.key)
-        if isinstance(value, dt.date) and value > today:
-            out.findings.append(registered("REG-FUTURE", file=out.file, sheet=row.sheet, cell=row.refs[col.key],
-                                           label=col.label, date=value.isoformat(), today=today.isoformat()))
+    for rows, columns in ((out.applications, layout.columns), (out.cases, layout.case_columns)):
+        dated = [col for col in columns if col.kind == "date"]
+        for row in rows:
+            for col in dated:
+                value = row.values.get(col.key)
+                if value is not None and value > today:
+                    out.findings.append(registered("REG-FUTURE", file=out.file, sheet=row.sheet,
+                                                   cell=row.ref(col.key), label=col.label, date=value.isoformat(),
+                                                   today=today.isoformat()))
     seen: dict[str, Row] = {}
     for row in out.applications + out.cases:
         if row.id:
             key = f"{row.sheet}|{row.id}"
             if key in seen:
                 out.findings.append(registered("REG-DUPLICATE-ID", file=out.file, sheet=row.sheet,
-                                               cell=row.refs["id"], id=row.id, first=seen[key].row))
+                                               cell=row.ref("id"), id=row.id, first=seen[key].row))
             else:
                 seen[key] = row
     for row in out.applications:
         v = row.values
         received, replied = v.get("received"), v.get("replied")
         if received and replied and replied < received:
-            out.findings.append(registered("REG-ORDER", file=out.file, sheet=row.sheet, cell=row.refs["replied"],
+            out.findings.append(registered("REG-ORDER", file=out.file, sheet=row.sheet, cell=row.ref("replied"),
                                            replied=replied.isoformat(), received=received.isoformat()))
         if v.get("result") and not replied and _left_empty(out, row, "replied"):
             out.findings.append(registered("REG-NO-REPLY", file=out.file, sheet=row.sheet,
-                                           cell=row.refs["replied"]))
+                                           cell=row.ref("replied")))
         if replied and not v.get("result") and _left_empty(out, row, "result"):
-            out.findings.append(registered("REG-NO-RESULT", file=out.file, sheet=row.sheet, cell=row.refs["result"]))
+            out.findings.append(registered("REG-NO-RESULT", file=out.file, sheet=row.sheet, cell=row.ref("result")))
     for row in out.cases:
         received, closed = row.values.get("received"), row.values.get("closed")
         if received and closed and closed < received:
-            out.findings.append(registered("REG-ORDER", file=out.file, sheet=row.sheet, cell=row.refs["closed"],
+            out.findings.append(registered("REG-ORDER", file=out.file, sheet=row.sheet, cell=row.ref("closed"),
                                            replied=closed.isoformat(), received=received.isoformat()))
 
 
 def _left_empty(out: Register, row: Row, key: str) -> bool:
     """The cell is there and was left empty (not typed with something unreadable: that has its own finding)."""
-    return key in row.refs and (row.sheet, row.refs[key]) not in out.unreadable
+    return key in row.places and (row.sheet, row.ref(key)) not in out.unreadable

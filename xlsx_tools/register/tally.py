@@ -98,12 +98,30 @@ def _basis(book, tally: Tally, source: str, fmt: Format) -> None:
         rows = tally.basis.get(f.key)
         if not rows:
             continue
-        set_text(ws.cell(r, 1), fmt.table(f.table).name)
-        set_text(ws.cell(r, 2), "—".join(f.labels[:-1]) or f.labels[0])
-        set_text(ws.cell(r, 3), f.labels[-1])
-        ws.cell(r, 4, len(rows))
-        set_text(ws.cell(r, 5), "、".join(row.where for row in rows))
-        r += 1
+        for n, piece in enumerate(_pieces([row.where for row in rows])):
+            set_text(ws.cell(r, 1), fmt.table(f.table).name)
+            set_text(ws.cell(r, 2), "—".join(f.labels[:-1]) or f.labels[0])
+            set_text(ws.cell(r, 3), f.labels[-1])
+            if n == 0:
+                ws.cell(r, 4, len(rows))
+            set_text(ws.cell(r, 5), piece)
+            r += 1
     for col, width in enumerate((8, 40, 14, 8, 90), 1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = ws.cell(3, 1)
+
+
+CELL_TEXT = 32_767  # the most characters a cell holds in Excel and WPS; a longer text is cut (or the file refused)
+
+
+def _pieces(places: list[str], budget: int = CELL_TEXT - 767) -> list[str]:
+    """The row list cut into texts that each fit one cell, continued on the next line of the sheet."""
+    pieces, current, size = [], [], 0
+    for place in places:
+        if current and size + len(place) + 1 > budget:
+            pieces.append("、".join(current))
+            current, size = [], 0
+        current.append(place)
+        size += len(place) + 1
+    return pieces + ["、".join(current)] if current else pieces
+
