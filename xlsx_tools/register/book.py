@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import Rule
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..format.declaration import Format, load
 from ..write import cached, style
-from ..write.cells import set_text
+from ..write.cells import fit_rows, set_text
 from ..write.output import write_atomic
 from .count import Tally
 from .layout import Column, RegisterLayout, register_layout
@@ -175,12 +176,42 @@ def _stats(ws, year: int, ranges: dict[str, dict[str, str]], layout: RegisterLay
         values[(name, check, n)] = _identity(name, [at[spec["new"]], at[spec["carried_in"]]],
                                              [at[spec["results_total"]], at[spec["carry_over"]]], n, fmt)
     _t4(ws, check + 2, cases, layout, fmt, values, start, end)
+    t4_rows = len(layout.case_types)
+    _dress(ws, [(top, check, total_col), (check + 3, check + 3 + t4_rows, len(layout.case_results) + 2)], check, fmt)
     ws.column_dimensions["A"].width = 44
     for n in range(2, total_col + 1):
         ws.column_dimensions[get_column_letter(n)].width = 11
     ws.freeze_panes = ws.cell(top + 1, 2)
+    fit_rows(ws)
     style.a4(ws, landscape=False)
     return values
+
+
+def _dress(ws, blocks: list[tuple[int, int, int]], check: int, fmt: Format) -> None:
+    """The tables drawn as tables (header row, last row, last column each): ruled cells, a shaded bold
+    header, numbers centred under their headers, the note wrapped over the table's width, ✘ in red."""
+    width = max(last_col for _, _, last_col in blocks)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(1, 1).alignment = style.align("left", wrap=True)
+    ws.cell(2, 1).font = style.font(11, bold=True)
+    ws.cell(2, 2).alignment = style.align()
+    ws.cell(2, 2).fill = style.fill(style.INPUT)
+    ws.cell(2, 2).border = style.BORDER
+    for header, last, last_col in blocks:
+        for r in range(header, last + 1):
+            for c in range(1, last_col + 1):
+                cell = ws.cell(r, c)
+                cell.border = style.BORDER
+                cell.alignment = style.align("left" if c == 1 and r > header else "center")
+                if r == header:
+                    cell.font, cell.fill = style.font(10, bold=True), style.fill(style.HEADER)
+                elif c > 1:
+                    cell.fill = style.fill(style.FORMULA)
+        ws.cell(header - 1, 1).font = style.font(11, bold=True)  # the table's title above it (表四's)
+    for c in range(2, blocks[0][2] + 1):
+        ws.cell(check, c).font = style.font(11, bold=True, colour=style.OK_FONT_COLOUR)
+    ws.conditional_formatting.add(f"{_ref(check, 2)}:{_ref(check, blocks[0][2])}", Rule(
+        type="expression", dxf=style.mark("error"), formula=[f'{_ref(check, 2)}="{fmt.marks["fail"]}"']))
 
 
 def _ref(row: int, col: int) -> str:
