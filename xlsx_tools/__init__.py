@@ -10,5 +10,5 @@ __version__ = "0.1.0"
 
 #: the stages, lowest first: the format declared once; untrusted bytes read; rules checked;
 #: workbooks written; batches consolidated; years archived and compared; the application register
-#: counted; published documents read and written; Excel driven
-STAGES = ("format", "read", "check", "write", "consolidate", "archive", "register", "published", "excel")
+#: counted; published documents read and written; Excel driven; workbooks collected on an intranet page
+STAGES = ("format", "read", "check", "write", "consolidate", "archive", "register", "published", "excel", "collect")

@@ -114,7 +114,18 @@ def url_of(db: str | Path) -> str:
 
 def connect(db: str | Path, upgrade_to: int = LATEST) -> Engine:
     """An engine on the archive at ``db``, its schema brought to ``upgrade_to`` (the latest)."""
-    url = url_of(db)
+    engine = engine_for(url_of(db))
+    try:
+        migrate(engine, upgrade_to)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def engine_for(url: str) -> Engine:
+    """An engine whose SQLite connections run in WAL mode with a busy timeout and whose writing
+    transactions begin IMMEDIATE (other servers as they are)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
 
@@ -132,11 +143,6 @@ def connect(db: str | Path, upgrade_to: int = LATEST) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    try:
-        migrate(engine, upgrade_to)
-    except BaseException:
-        engine.dispose()
-        raise
     return engine
 
 

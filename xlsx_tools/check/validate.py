@@ -75,28 +75,31 @@ def _add(path: Path, files: list[Path], notes: list[Report]) -> None:
         files.append(path)
 
 
-def _read_one(path: str, limits: Limits | None) -> Report:
-    """Read one file; whatever goes wrong costs this file only (F-CRASH), never the batch."""
+def _read_one(item: tuple[str, str], limits: Limits | None) -> Report:
+    """Read one file (its path, and the name findings give it); whatever goes wrong costs this file
+    only (F-CRASH), never the batch."""
+    path, name = item
     try:
-        return read_path(Path(path), limits, display=path)
+        return read_path(Path(path), limits, display=name)
     except Exception as exc:  # a bug or an exhausted resource: reported for this file, batch goes on
         detail = f"{type(exc).__name__}: {exc}"[:200]
-        return Report(path, readable=False, findings=[registered("F-CRASH", file=path, detail=detail)])
+        return Report(name, readable=False, findings=[registered("F-CRASH", file=name, detail=detail)])
 
 
 def _read_chunk(paths, beat, limits: Limits | None, convert: Callable[[Report], Any] | None) -> list:
     """The workers' task: read each file, then validate the chunk in one stacked run."""
     reports = []
-    for i, path in enumerate(paths):
+    for i, item in enumerate(paths):
         beat(i)
-        reports.append(_read_one(path, limits))
+        reports.append(_read_one(item, limits))
     beat(pool.WHOLE_CHUNK)
     validate_reports(reports)
     return [convert(r) for r in reports] if convert else reports
 
 
-def _lost(path: str, reason: str, budget: pool.Budget, convert: Callable[[Report], Any] | None):
+def _lost(item: tuple[str, str], reason: str, budget: pool.Budget, convert: Callable[[Report], Any] | None):
     """The report of a file whose worker hung (F-TIMEOUT) or died (F-CRASH)."""
+    path = item[1]
     if reason == "timeout":
         finding = registered("F-TIMEOUT", file=path, seconds=f"{budget.seconds:g}")
     else:
@@ -107,18 +110,20 @@ def _lost(path: str, reason: str, budget: pool.Budget, convert: Callable[[Report
 
 def read_all(files: list[Path], limits: Limits | None = None, jobs: int | None = None,
              budget: pool.Budget | None = None, convert: Callable[[Report], Any] | None = None,
-             done: Callable[[int], None] | None = None) -> list:
+             done: Callable[[int], None] | None = None, names: list[str] | None = None) -> list:
     """Read and validate every file in worker processes, each file under ``budget``.
 
     Results come in the files' order; ``convert`` (a module-level function, run in the workers)
     turns each report into what the caller keeps, so a large batch need not hold every text.
+    ``names`` are what the reports call the files (their paths when not given).
     """
     budget = budget or pool.Budget()
     jobs = max(1, min(jobs or pool.default_jobs(), len(files)))
     # build the caches before forking, so that every worker inherits them
     load(), workbook_layout(), workbook_layout(load(), True), schemas.cell_schema(), schemas.report_schema()
     chunk = min(MAX_CHUNK, max(MIN_CHUNK, -(-len(files) // (2 * jobs))))
-    return pool.run([str(p) for p in files], functools.partial(_read_chunk, limits=limits, convert=convert),
+    items = list(zip(map(str, files), names or map(str, files), strict=False))
+    return pool.run(items, functools.partial(_read_chunk, limits=limits, convert=convert),
                     functools.partial(_lost, budget=budget, convert=convert), jobs, budget, chunk, done)
 
 

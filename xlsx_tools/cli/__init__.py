@@ -13,6 +13,7 @@ from ..format.findings import Finding, worst
 from ..read import pool
 from ..read.container import Limits
 from ..write.output import OutputError
+from .collecting import serve
 from .common import Progress, merge_roster
 from .registers import register, tally
 from .years import archive, compare, open_archive
@@ -443,7 +444,5 @@ def _addin_outcome(action: str, folder: Path | None) -> None:
     click.echo("\n".join(outcome.lines))
 
 
-main.add_command(archive)
-main.add_command(compare)
-main.add_command(tally)
-main.add_command(register)
+for command in (archive, compare, tally, register, serve):
+    main.add_command(command)

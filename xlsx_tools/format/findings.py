@@ -106,6 +106,8 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
                  "核对补正、延期和征求意见的登记；确已超期的，在年报中如实说明。"),
     "REG-CALENDAR": ("info", "{years} 年的法定节假日安排尚未收录，这些年度的答复期限未核对",
                      "升级 chinese-calendar（pip install -U chinese-calendar）后重新核对。"),
+    "COL-OTHER-AGENCY": ("error", "上传的是“{found}”的报表，不是本单位（{office}）的",
+                         "请上传本单位填写的工作簿（从本页下载的模板已预填本单位名称和代码）。"),
     "Y1/surge": ("warning", "“{label}”上年 {last}，本年 {now}，变化超过 {factor} 倍（同比突变）",
            "核对数字是否填错（如单位、重复统计）；确实如此的，在正文说明原因。"),
     "Y2/zero": ("warning", "“{label}”上年 {last}，本年为 0（同比归零）", "核对是否漏填；确实为 0 的，在正文说明原因。"),

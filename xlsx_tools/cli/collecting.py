@@ -1,0 +1,73 @@
+"""``nianbao serve``: the intranet page where offices hand in their workbooks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
+
+
+@click.command()
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="单位名录（.xlsx）：每家单位一个上传链接。")
+@click.option("--year", type=int, required=True, help="收集的报告年度。")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="收集目录：数据库和收到的全部文件都存放在这里（重启后继续使用）。")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址。默认只有本机能访问；让其他电脑访问请用本机的内网地址"
+                   "或 0.0.0.0。")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="报送截止日期，如 2026-01-31。")
+@click.option("--url", default=None, help="各单位访问本服务的地址（写入上传链接），默认 http://监听地址:端口。")
+@click.option("--max-upload-mb", type=float, default=20.0, show_default=True, help="单个上传文件的大小上限。")
+@click.option("--new-password", is_flag=True, help="重新设置汇总单位的登录密码。")
+def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_password) -> None:
+    """启动年报收集页面：各单位用专用链接上传工作簿并立即看到校验结果，汇总单位登录后查看报送情况、下载汇总表。
+
+    第一次启动时设置汇总单位的登录密码（也可以用环境变量 NIANBAO_BOARD_PASSWORD 给出），只保存其散列值。
+    收集目录中生成“上传链接.xlsx”，列出每家单位的专用链接，请分别发给各单位（持有链接即可为该单位上传）。
+
+    \b
+    示例：
+      nianbao serve --roster 名录.xlsx --year 2025 --data 收集目录 --deadline 2026-01-31
+      nianbao serve --roster 名录.xlsx --year 2025 --data 收集目录 --host 0.0.0.0 --url http://10.1.2.3:8080
+    """
+    import uvicorn
+
+    from ..collect.app import Settings, create_app
+    from ..collect.security import hash_password
+    from ..collect.service import Collection
+    from ..collect.state import Store
+    from ..consolidate.submissions import MergeError
+    from .common import merge_roster
+
+    try:
+        agencies = merge_roster(roster)
+    except MergeError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    data.mkdir(parents=True, exist_ok=True)
+    store = Store(data)
+    stored = store.setting("password")
+    if stored is None or new_password:
+        password = os.environ.get(PASSWORD_ENV) or click.prompt("设置汇总单位登录密码", hide_input=True,
+                                                                confirmation_prompt="再输入一次")
+        if len(password) < 8:
+            click.echo("密码至少 8 个字符。", err=True)
+            sys.exit(2)
+        stored = hash_password(password)
+        store.set_setting("password", stored)
+    collection = Collection(store, agencies, year, deadline.date() if deadline else None)
+    shown_host = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    base = url or f"http://{shown_host}:{port}"
+    links = collection.write_links(base, data / "上传链接.xlsx")
+    app = create_app(collection, Settings(stored, store.secret(), int(max_upload_mb * 1024 * 1024)))
+    click.echo(f"年报收集页面：{base}/login（汇总单位登录）")
+    click.echo(f"各单位的上传链接：{links}（{len(collection.offices)} 家单位）")
+    click.echo("按 Ctrl+C 停止；再次启动时使用同一个收集目录，已收到的文件和链接都保留。", err=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", workers=1, limit_concurrency=512)

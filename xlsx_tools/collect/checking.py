@@ -1,0 +1,78 @@
+"""Uploads validated exactly as ``nianbao validate`` does: in worker processes, each file under the
+usual time and memory budget. Uploads arriving together are read as one batch, so fifty offices
+uploading at once cost one batch of worker processes, not fifty.
+
+An upload must also be the office's own report: a workbook naming another agency (by its 统一社会
+信用代码 when both have one, else by its name) is an error here, COL-OTHER-AGENCY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from anyio import to_thread
+
+from ..check.validate import read_all
+from ..consolidate.roster import name_key
+from ..format.address import cell_ref
+from ..format.findings import registered
+from ..format.layout import workbook_layout
+from ..read import pool
+from ..read.container import Limits
+from ..read.reader import Report
+from .state import Office
+
+BATCH = 64  # uploads read in one batch at most
+
+
+class Checker:
+    """Validates uploads, batching those that arrive while a batch is being read."""
+
+    def __init__(self, limits: Limits | None = None, budget: pool.Budget | None = None, jobs: int | None = None):
+        self.limits, self.budget, self.jobs = limits, budget or pool.Budget(), jobs
+        self.pending: list[tuple[Path, str, asyncio.Future]] = []
+        self.running = False
+
+    async def check(self, path: Path, name: str) -> Report:
+        """The report of the file at ``path`` (findings calling it ``name``)."""
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((path, name, future))
+        if not self.running:
+            self.running = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
+                try:
+                    reports = await to_thread.run_sync(
+                        lambda b=batch: read_all([p for p, _, _ in b], self.limits, self.jobs, self.budget,
+                                                 names=[n for _, n, _ in b]))
+                except Exception as exc:  # our environment failing (no processes): each waiting upload hears it
+                    for _, _, future in batch:
+                        future.set_exception(exc)
+                    continue
+                for (_, _, future), report in zip(batch, reports, strict=True):
+                    future.set_result(report)
+        finally:
+            self.running = False
+
+
+def for_office(report: Report, office: Office) -> Report:
+    """The report with COL-OTHER-AGENCY added when the workbook is another agency's."""
+    if not report.readable:
+        return report
+    name, code = report.values.get("id.name"), str(report.values.get("id.code") or "").strip().upper()
+    if code and office.code:
+        other = code != office.code.strip().upper()
+    else:
+        other = bool(name_key(name)) and name_key(name) != name_key(office.name)
+    if other:
+        sheet, span = workbook_layout().locate("id.code" if code and office.code else "id.name")
+        report.findings.insert(0, registered("COL-OTHER-AGENCY", file=report.file, sheet=sheet,
+                                             cell=cell_ref(span.row, span.col), found=name or code,
+                                             office=office.name))
+    return report

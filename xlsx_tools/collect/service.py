@@ -1,0 +1,175 @@
+"""The collection itself, apart from the web: the roster's offices, an upload taken in (stored,
+validated, counted), each office's status, and the workbooks handed out — personalised templates,
+annotated copies, the summary (the very merge of ``nianbao merge`` over the uploads that count),
+the 报送情况 list and the 上传链接 list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from ..consolidate.merge import Options, consolidate
+from ..consolidate.roster import Agency, Roster, safe_filename
+from ..consolidate.summary import write_summary
+from ..format.declaration import Format, load
+from ..read.container import Limits
+from ..read.reader import Report
+from ..write import style, template
+from ..write.annotate import annotate_file
+from ..write.cells import set_text
+from ..write.output import write_atomic
+from . import state
+from .checking import Checker, for_office
+from .state import Office, Store, Upload
+
+
+@dataclass
+class Row:
+    """One office on the board."""
+
+    office: Office
+    status: str
+    uploads: int
+    last: dt.datetime | None
+    counted: Upload | None
+
+
+class Collection:
+    def __init__(self, store: Store, roster: Roster, year: int, deadline: dt.date | None = None,
+                 limits: Limits | None = None, checker: Checker | None = None, fmt: Format | None = None):
+        self.store, self.roster, self.year, self.deadline = store, roster, year, deadline
+        self.fmt = fmt or load()
+        self.limits = limits
+        self.checker = checker or Checker(limits)
+        self.agencies: dict[int, Agency] = {a.row: a for a in roster.agencies}
+        self.offices = store.sync_offices([(a.row, str(a.values.get("name") or ""), a.values.get("code"))
+                                           for a in roster.agencies])
+        self._master = None
+        for folder in ("templates", "annotated"):
+            (store.folder / folder).mkdir(exist_ok=True)
+
+    def days_left(self, today: dt.date | None = None) -> int | None:
+        return None if self.deadline is None else (self.deadline - (today or dt.date.today())).days
+
+    # taking an upload in ------------------------------------------------------------------
+    async def accept(self, office: Office, tmp: Path, filename: str, by_board: bool = False) -> int:
+        """Store the upload's file, validate it, count it; its id."""
+        sha, size = self.store.keep(tmp)
+        report = for_office(await self.checker.check(self.store.path_of(sha), filename), office)
+        return self.store.record(office.id, sha, filename, size, by_board, report.readable, report.findings)
+
+    # the board ----------------------------------------------------------------------------
+    def rows(self) -> list[Row]:
+        by_office: dict[int, list[Upload]] = {}
+        for u in self.store.uploads():
+            by_office.setdefault(u.office_id, []).append(u)
+        out = []
+        for office in self.offices:
+            files = by_office.get(office.id, [])
+            out.append(Row(office, state.status(files), len(files), files[-1].received_at if files else None,
+                           state.counted(files)))
+        return out
+
+    # workbooks handed out -----------------------------------------------------------------
+    def template_for(self, office: Office) -> Path:
+        """The office's personalised template (its identity prefilled), written once."""
+        target = self.store.folder / "templates" / f"{office.id}.xlsx"
+        if not target.exists():
+            if self._master is None:
+                self._master = template.build(fmt=self.fmt)
+            prefill = {**self.agencies[office.id].values, "year": self.year}
+            template.write(target, prefill, self.fmt, workbook=self._master)
+        return target
+
+    def template_name(self, office: Office) -> str:
+        return f"{safe_filename(office.name)}{self.year}年报模板.xlsx"
+
+    def annotated(self, upload: Upload) -> Path:
+        """The upload with its findings marked at their cells, written once."""
+        target = self.store.folder / "annotated" / f"{upload.id}.xlsx"
+        if not target.exists():
+            report = Report(upload.name, findings=list(upload.findings), readable=upload.readable)
+            annotate_file(self.store.path_of(upload.sha256).read_bytes(), report, target, self.fmt)
+        return target
+
+    def summary(self, target: Path) -> Path:
+        """``nianbao merge`` over the uploads that count, one file per office named after it."""
+        with tempfile.TemporaryDirectory(dir=self.store.folder / "tmp") as folder:
+            for row in self.rows():
+                if row.counted is not None:
+                    copy = Path(folder) / f"{safe_filename(row.office.name)}_{row.office.id}.xlsx"
+                    shutil.copyfile(self.store.path_of(row.counted.sha256), copy)
+            result = consolidate([Path(folder)], Options(year=self.year, limits=self.limits), self.roster)
+            return write_summary(result, target, self.fmt)
+
+    def status_book(self, target: Path, today: dt.date | None = None) -> Path:
+        """报送情况: one row per roster agency."""
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "报送情况"
+        days = self.days_left(today)
+        title = f"{self.year} 年度年报报送情况（导出于 {dt.datetime.now():%Y-%m-%d %H:%M}"
+        set_text(ws.cell(1, 1), title + (f"，距截止日 {days} 天）" if days is not None else "）"))
+        ws.cell(1, 1).font = style.font(12, bold=True)
+        name, code = (self.fmt.identity_field(n).label for n in ("name", "code"))
+        headers = ("序号", name, code, "状态", "上传次数", "最后上传时间", "计入汇总的文件", "错误", "警告")
+        for c, text in enumerate(headers, 1):
+            cell = ws.cell(2, c, text)
+            cell.font, cell.fill, cell.border = style.font(10, bold=True), style.fill(style.HEADER), style.BORDER
+        for r, row in enumerate(self.rows(), 3):
+            chosen = row.counted
+            values = (r - 2, row.office.name, row.office.code or "", row.status, row.uploads,
+                      row.last.strftime("%Y-%m-%d %H:%M") if row.last else "", chosen.name if chosen else "",
+                      chosen.errors if chosen else "", chosen.warnings if chosen else "")
+            for c, value in enumerate(values, 1):
+                cell = ws.cell(r, c)
+                if isinstance(value, str):
+                    set_text(cell, value)
+                else:
+                    cell.value = value
+                cell.border = style.BORDER
+        for c, width in enumerate((6, 36, 22, 16, 10, 18, 36, 8, 8), 1):
+            ws.column_dimensions[chr(64 + c)].width = width
+        ws.freeze_panes = ws.cell(3, 3)
+        style.a4(ws, landscape=True)
+        return write_atomic(target, wb.save)
+
+    def write_links(self, base_url: str, target: Path) -> Path:
+        """上传链接.xlsx: each agency, its personal link and its template's link, for the consolidator
+        to send out (each link is the office's key: send it to that office only)."""
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "上传链接"
+        set_text(ws.cell(1, 1), f"{self.year} 年度年报上传链接（每个链接只发给对应单位，持有链接即可为该单位上传）")
+        ws.cell(1, 1).font = style.font(12, bold=True)
+        name, code = (self.fmt.identity_field(n).label for n in ("name", "code"))
+        for c, text in enumerate(("序号", name, code, "上传链接", "模板下载链接"), 1):
+            cell = ws.cell(2, c, text)
+            cell.font, cell.fill, cell.border = style.font(10, bold=True), style.fill(style.HEADER), style.BORDER
+        base = base_url.rstrip("/")
+        for r, office in enumerate(self.offices, 3):
+            link = f"{base}/o/{office.token}"
+            for c, value in enumerate((r - 2, office.name, office.code or "", link, f"{link}/template"), 1):
+                cell = ws.cell(r, c)
+                if isinstance(value, str):
+                    set_text(cell, value)
+                else:
+                    cell.value = value
+                cell.border = style.BORDER
+        for c, width in enumerate((6, 36, 22, 60, 70), 1):
+            ws.column_dimensions[chr(64 + c)].width = width
+        return write_atomic(target, wb.save)
+
+
+def remove_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
