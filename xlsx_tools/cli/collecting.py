@@ -22,7 +22,8 @@ PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
               help="监听地址。默认只有本机能访问；让其他电脑访问请用本机的内网地址"
                    "或 0.0.0.0。")
 @click.option("--port", type=int, default=8080, show_default=True)
-@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="报送截止日期，如 2026-01-31。")
+@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="报送截止日期，如 2026-01-31。")
 @click.option("--url", default=None, help="各单位访问本服务的地址（写入上传链接），默认 http://监听地址:端口。")
 @click.option("--max-upload-mb", type=float, default=20.0, show_default=True, help="单个上传文件的大小上限。")
 @click.option("--new-password", is_flag=True, help="重新设置汇总单位的登录密码。")

@@ -106,11 +106,14 @@ def create_app(collection: Collection, settings: Settings) -> Starlette:
             got = await receive(request.headers.get("content-type", ""), int(length) if length else None,
                                 request.stream(), collection.store.temporary, settings.max_upload_bytes)
         except TooLarge:
-            limit = settings.max_upload_bytes // (1024 * 1024)
-            return page("message.html", 413, title="文件太大", text=f"上传的文件超过 {limit} MB，未保存。年报工作簿通常不到 1 MB，"
-                                                                   "请确认选择的是填好的年报工作簿。")
-        except (BadForm, ValueError) as exc:
-            return page("message.html", 400, title="上传未完成", text=str(exc) if isinstance(exc, BadForm) else "请求有误。")
+            limit = settings.max_upload_bytes / (1024 * 1024)
+            return page("message.html", 413, title="文件太大",
+                        text=f"上传的文件超过 {limit:g} MB，未保存。"
+                             "年报工作簿通常不到 1 MB，请确认选择的是填好的年报工作簿。")
+        except BadForm as exc:
+            return page("message.html", 400, title="上传未完成", text=str(exc))
+        except ValueError:  # a Content-Length that is no number
+            return page("message.html", 400, title="上传未完成", text="请求有误，请重新上传。")
         if not signer.form_ok(subject, got.fields.get("csrf")):
             discard(got)
             return page("message.html", 403, title="请求被拒绝", text="页面已过期，请刷新页面后重新上传。")
