@@ -35,6 +35,7 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     max_upload_mb: float = 2.0
+    timeout: float = 60.0
 
     @property
     def base(self) -> str:
@@ -50,7 +51,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "xlsx_tools.cli", "serve", "--roster", str(self.roster), "--year", str(YEAR),
              "--data", str(self.data), "--port", str(self.port), "--deadline", "2026-01-31",
-             "--max-upload-mb", str(self.max_upload_mb)],
+             "--max-upload-mb", str(self.max_upload_mb), "--timeout", str(self.timeout)],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -60,7 +61,7 @@ class Server:
             try:
                 requests.get(self.base, timeout=2)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet
                 time.sleep(0.2)
         raise RuntimeError("nianbao serve did not answer within 60 s")
 

@@ -117,7 +117,7 @@ def create_app(collection: Collection, settings: Settings) -> Starlette:
         if not signer.form_ok(subject, got.fields.get("csrf")):
             discard(got)
             return page("message.html", 403, title="请求被拒绝", text="页面已过期，请刷新页面后重新上传。")
-        if got.file is None or got.size == 0:
+        if got.file is None:
             discard(got)
             return page("message.html", 400, title="没有选择文件", text="请先选择填好的年报工作簿，再点“上传并校验”。")
         return got.file, got.filename

@@ -9,6 +9,7 @@ An upload must also be the office's own report: a workbook naming another agency
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from anyio import to_thread
@@ -31,6 +32,8 @@ class Checker:
 
     def __init__(self, limits: Limits | None = None, budget: pool.Budget | None = None, jobs: int | None = None):
         self.limits, self.budget, self.jobs = limits, budget or pool.Budget(), jobs
+        if sys.platform != "win32":  # Windows spawns its workers anyway
+            pool.start_workers_by("forkserver", ["xlsx_tools.collect.workers"])
         self.pending: list[tuple[Path, str, asyncio.Future]] = []
         self.running = False
 

@@ -39,6 +39,7 @@ class Row:
     uploads: int
     last: dt.datetime | None
     counted: Upload | None
+    timing: str = ""  # against the deadline: 还有 N 天 / 逾期 N 天 / 按时报送 / 逾期 N 天报送
 
 
 class Collection:
@@ -73,9 +74,19 @@ class Collection:
         out = []
         for office in self.offices:
             files = by_office.get(office.id, [])
+            chosen = state.counted(files)
             out.append(Row(office, state.status(files), len(files), files[-1].received_at if files else None,
-                           state.counted(files)))
+                           chosen, self._timing(chosen)))
         return out
+
+    def _timing(self, chosen: Upload | None, today: dt.date | None = None) -> str:
+        if self.deadline is None:
+            return ""
+        if chosen is not None:
+            late = (chosen.received_at.date() - self.deadline).days
+            return f"逾期 {late} 天报送" if late > 0 else "按时报送"
+        days = self.days_left(today)
+        return f"还有 {days} 天" if days >= 0 else f"逾期 {-days} 天"
 
     # workbooks handed out -----------------------------------------------------------------
     def template_for(self, office: Office) -> Path:
@@ -119,13 +130,13 @@ class Collection:
         set_text(ws.cell(1, 1), title + (f"，距截止日 {days} 天）" if days is not None else "）"))
         ws.cell(1, 1).font = style.font(12, bold=True)
         name, code = (self.fmt.identity_field(n).label for n in ("name", "code"))
-        headers = ("序号", name, code, "状态", "上传次数", "最后上传时间", "计入汇总的文件", "错误", "警告")
+        headers = ("序号", name, code, "状态", "截止日期", "上传次数", "最后上传时间", "计入汇总的文件", "错误", "警告")
         for c, text in enumerate(headers, 1):
             cell = ws.cell(2, c, text)
             cell.font, cell.fill, cell.border = style.font(10, bold=True), style.fill(style.HEADER), style.BORDER
         for r, row in enumerate(self.rows(), 3):
             chosen = row.counted
-            values = (r - 2, row.office.name, row.office.code or "", row.status, row.uploads,
+            values = (r - 2, row.office.name, row.office.code or "", row.status, row.timing, row.uploads,
                       row.last.strftime("%Y-%m-%d %H:%M") if row.last else "", chosen.name if chosen else "",
                       chosen.errors if chosen else "", chosen.warnings if chosen else "")
             for c, value in enumerate(values, 1):
@@ -135,7 +146,7 @@ class Collection:
                 else:
                     cell.value = value
                 cell.border = style.BORDER
-        for c, width in enumerate((6, 36, 22, 16, 10, 18, 36, 8, 8), 1):
+        for c, width in enumerate((6, 36, 22, 16, 14, 10, 18, 36, 8, 8), 1):
             ws.column_dimensions[chr(64 + c)].width = width
         ws.freeze_panes = ws.cell(3, 3)
         style.a4(ws, landscape=True)

@@ -66,7 +66,9 @@ async def receive(content_type: str, declared: int | None, chunks: AsyncIterator
         disposition, params = parse_options_header(state["headers"].get(b"content-disposition", b""))
         name = params.get(b"name", b"").decode("utf-8", "replace")
         state["headers"] = {}
-        if b"filename" in params:
+        if b"filename" in params and not params[b"filename"]:  # the form sent with no file chosen
+            state["name"], state["field"] = None, bytearray()
+        elif b"filename" in params:
             if name != file_field or out.file is not None:
                 raise BadForm("一次只能上传一个文件。")
             out.filename = shown_name(params[b"filename"].decode("utf-8", "replace"))

@@ -100,7 +100,22 @@ class _Run:
             self.done(1)
 
 
+_START: dict[str, str | None] = {"method": None}
+
+
+def start_workers_by(method: str, preload: Sequence[str] = ()) -> None:
+    """Start worker processes by ``method`` from now on. A server uses "forkserver": a forked worker
+    would inherit the server's threads and its listening socket, and a worker outliving a killed
+    server would keep its port; ``preload`` are modules the fork server imports once for all workers."""
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(list(preload))
+    _START["method"] = method
+
+
 def _context() -> multiprocessing.context.BaseContext:
+    if _START["method"]:
+        return multiprocessing.get_context(_START["method"])
     # fork where it exists (workers inherit the imported modules and caches: no start-up cost)
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
