@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,37 @@ def test_the_same_file_twice_is_stored_once_and_counted_twice(server, links, tmp
     assert server.stored_files() == before
     assert page.text.count(path.name) >= 3  # the result's heading, the counted file, and both rows of the list
     assert path.read_bytes() in {p.read_bytes() for p in before}  # stored exactly as sent
+
+
+def test_the_board_opens_an_agency_its_files_and_adds_a_file_that_came_by_email(server, links, tmp_path):
+    office = requests.Session()
+    broken = workbook(tmp_path, 5, broken=True)
+    upload(office, links[4], broken)
+    board = requests.Session()
+    login(board, server.base)
+    office_id = next(o for o in _offices(server) if o[1] == "某区文化旅游局")[0]
+    page = board.get(f"{server.base}/board/office/{office_id}")
+    assert "某区文化旅游局" in page.text and "表三!" in page.text and "R1" in page.text
+    upload_id = re.search(r"/board/u/(\d+)/file", page.text)[1]
+    original = board.get(f"{server.base}/board/u/{upload_id}/file")
+    assert original.content == broken.read_bytes()  # the file exactly as the office sent it
+    assert FMT.annotate["sheet"] in load_workbook(
+        io.BytesIO(board.get(f"{server.base}/board/u/{upload_id}/annotated").content)).sheetnames
+    # the fixed file arrives by e-mail; the consolidator adds it on the board
+    with open(workbook(tmp_path, 5), "rb") as fh:
+        added = board.post(f"{server.base}/board/office/{office_id}/upload", files={"file": ("邮件附件.xlsx", fh)},
+                           data={"csrf": form_token(page.text)}, headers={"Origin": server.base})
+    assert added.status_code == 200 and "汇总单位添加" in added.text and "已通过" in added.text
+    assert 'id="status">已通过' in office.get(links[4]).text  # the office sees it too
+    # an office's link reaches none of this
+    assert office.get(f"{server.base}/board/office/{office_id}", allow_redirects=False).status_code == 303
+
+
+def _offices(server: Server) -> list[tuple]:
+    import sqlite3
+
+    db = sqlite3.connect(server.data / "collect.sqlite")
+    try:
+        return db.execute("select id, name from offices").fetchall()
+    finally:
+        db.close()

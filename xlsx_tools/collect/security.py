@@ -54,7 +54,7 @@ class Signer:
         return hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()
 
     def session(self, now: float | None = None) -> str:
-        expires = int((now or time.time()) + SESSION_SECONDS)
+        expires = int((time.time() if now is None else now) + SESSION_SECONDS)
         nonce = secrets.token_hex(16)
         return f"{expires}.{nonce}.{self._mac(f'session|{expires}|{nonce}')}"
 
@@ -62,7 +62,7 @@ class Signer:
         """The session's nonce when the cookie is ours and unexpired, else None."""
         try:
             expires, nonce, mac = (cookie or "").split(".")
-            alive = int(expires) > (now or time.time())
+            alive = int(expires) > (time.time() if now is None else now)
         except ValueError:
             return None
         if alive and hmac.compare_digest(mac, self._mac(f"session|{expires}|{nonce}")):
@@ -92,14 +92,14 @@ class LoginLimiter:
 
     def blocked(self, client: str, now: float | None = None) -> int:
         """Seconds the client must wait (0: it may try)."""
-        now = now or time.monotonic()
+        now = time.monotonic() if now is None else now
         failures = self._recent(client, now)
         if len(failures) < self.attempts:
             return 0
         return int(failures[0] + self.window - now) + 1
 
     def failed(self, client: str, now: float | None = None) -> None:
-        now = now or time.monotonic()
+        now = time.monotonic() if now is None else now
         self._recent(client, now).append(now)
 
     def succeeded(self, client: str) -> None:

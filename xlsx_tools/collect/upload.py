@@ -96,8 +96,11 @@ async def receive(content_type: str, declared: int | None, chunks: AsyncIterator
         elif state["name"]:
             out.fields[state["name"]] = state["field"].decode("utf-8", "replace")
 
+    def on_end() -> None:
+        state["ended"] = True
+
     parser = MultipartParser(boundary, {
-        "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
+        "on_end": on_end, "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
         "on_headers_finished": on_headers_finished, "on_part_data": on_part_data, "on_part_end": on_part_end,
     })
     total = 0
@@ -114,7 +117,7 @@ async def receive(content_type: str, declared: int | None, chunks: AsyncIterator
     except Exception as exc:  # the multipart parser's own complaint about a malformed body
         discard(out, state)
         raise BadForm("上传的表单不完整或格式不对，请重新上传。") from exc
-    if state["handle"] is not None:  # the body ended inside the file
+    if state["handle"] is not None or not state.get("ended"):  # the body ended inside the form
         discard(out, state)
         raise BadForm("上传没有完成，请重新上传。")
     return out
