@@ -100,7 +100,8 @@ async def receive(content_type: str, declared: int | None, chunks: AsyncIterator
         state["ended"] = True
 
     parser = MultipartParser(boundary, {
-        "on_end": on_end, "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
+        "on_end": on_end, "on_header_field": on_header_field, "on_header_value": on_header_value,
+        "on_header_end": on_header_end,
         "on_headers_finished": on_headers_finished, "on_part_data": on_part_data, "on_part_end": on_part_end,
     })
     total = 0
