@@ -18,6 +18,7 @@ from collecting import PASSWORD, Server, form_token, login, make_roster, upload,
 from openpyxl import load_workbook
 
 from xlsx_tools.format.declaration import load
+from xlsx_tools.read.reader import read_path
 
 FMT = load()
 AGENCIES = range(1, 9)
@@ -258,3 +259,12 @@ def _offices(server: Server) -> list[tuple]:
         return db.execute("select id, name from offices").fetchall()
     finally:
         db.close()
+
+
+def test_an_office_downloads_its_personalised_template(server, links, tmp_path):
+    r = requests.get(f"{links[1]}/template")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    path = tmp_path / "模板.xlsx"
+    path.write_bytes(r.content)
+    values = read_path(path).values
+    assert (values["id.name"], values["id.year"]) == ("某区某某街道办事处", 2025)

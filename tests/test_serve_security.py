@@ -105,3 +105,17 @@ def test_the_clients_file_name_is_shown_never_a_path():
     assert shown_name("C:\\Users\\张三\\桌面\\年报.xlsx") == "年报.xlsx"
     assert shown_name("a\x00b\n.xlsx") == "ab.xlsx"
     assert shown_name("") == "未命名文件"
+
+
+def test_temporary_files_left_by_a_killed_run_are_swept_on_start(tmp_path):
+    import os
+    import time
+
+    from xlsx_tools.collect.state import Store
+
+    store = Store(tmp_path)
+    old, fresh = store.temporary(), store.temporary()
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    store.close()
+    Store(tmp_path).close()
+    assert not old.exists() and fresh.exists()  # a fresh one may be another server's upload in progress

@@ -239,14 +239,14 @@ def create_app(collection: Collection, settings: Settings) -> Starlette:
     async def board_summary(request: Request):
         from anyio import to_thread
 
-        target = collection.store.temporary().with_suffix(".xlsx")
+        target = collection.store.temporary("download.", ".xlsx")
         await to_thread.run_sync(collection.summary, target)
         return FileResponse(target, media_type=XLSX, filename=f"{collection.year}年度汇总表.xlsx",
                             background=BackgroundTask(remove_quietly, target))
 
     @board
     async def board_status(request: Request):
-        target = collection.store.temporary().with_suffix(".xlsx")
+        target = collection.store.temporary("download.", ".xlsx")
         collection.status_book(target)
         return FileResponse(target, media_type=XLSX, filename=f"{collection.year}年度报送情况.xlsx",
                             background=BackgroundTask(remove_quietly, target))

@@ -15,6 +15,7 @@ import hmac
 import os
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,9 +111,21 @@ class Store:
         self.files = self.folder / "files"
         self.files.mkdir(parents=True, exist_ok=True)
         (self.folder / "tmp").mkdir(exist_ok=True)
+        self._sweep()
         self.engine = engine_for(f"sqlite:///{(self.folder / 'collect.sqlite').resolve()}")
         with self.engine.begin() as conn:
             metadata.create_all(conn)
+
+    def _sweep(self, older_than: float = 3600) -> None:
+        """Remove temporary files an earlier run left when it was stopped mid-upload (never counted;
+        an hour old, so a second server on the same folder keeps its uploads in progress)."""
+        now = time.time()
+        for part in (self.folder / "tmp").iterdir():
+            try:
+                if now - part.stat().st_mtime > older_than:
+                    part.unlink()
+            except OSError:
+                pass
 
     def close(self) -> None:
         self.engine.dispose()
@@ -169,9 +182,10 @@ class Store:
         return Office(r.id, r.name, r.code, r.token)
 
     # files and uploads --------------------------------------------------------------------
-    def temporary(self) -> Path:
-        """A new empty temporary file in the data folder (so storing it is a rename)."""
-        fd, name = tempfile.mkstemp(prefix="upload.", suffix=".part", dir=self.folder / "tmp")
+    def temporary(self, prefix: str = "upload.", suffix: str = ".part") -> Path:
+        """A new empty temporary file in the data folder (so storing an upload is a rename); downloads
+        being written use ``prefix="download."``."""
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=self.folder / "tmp")
         os.close(fd)
         return Path(name)
 
