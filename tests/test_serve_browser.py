@@ -67,15 +67,19 @@ def wait_for_file(folder: Path, seconds: float = 60) -> Path:
 
 
 def submitted(driver, button: str, page_has: str) -> None:
-    """Click a form's button and wait for the page the server answers with."""
+    """Click a form's button and wait for the page the server answers with: every answer here is a
+    redirect to a new address (the upload's result, the board), so the address changing says the
+    answer has come."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = driver.find_element(By.TAG_NAME, "html")
+    before = driver.current_url
     driver.find_element(By.ID, button).click()
-    WebDriverWait(driver, 120).until(ec.staleness_of(old))
-    WebDriverWait(driver, 30).until(ec.presence_of_element_located((By.CSS_SELECTOR, page_has)))
+    WebDriverWait(driver, 120).until(lambda d: d.current_url != before)
+    WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, page_has)))
 
 
 def test_an_office_and_the_consolidator_in_a_real_browser(browser, tmp_path):

@@ -1,5 +1,5 @@
 """``python -m xlsx_tools.cli``: the ``nianbao`` command."""
 
-from . import main
+from .entry import run
 
-main()
+run()
