@@ -85,7 +85,8 @@ def libreoffice_copy(path: Path, folder: Path) -> Path | None:
         return None
     folder.mkdir()
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{folder}/profile", "--convert-to",
-                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(folder), str(path)], capture_output=True, timeout=600)
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(folder), str(path)],
+                   capture_output=True, timeout=600)
     out = folder / path.name
     return out if out.exists() else None
 

@@ -63,6 +63,7 @@ class Server:
                 return self
             except requests.RequestException:  # not listening yet
                 time.sleep(0.2)
+        self.stop()
         raise RuntimeError("nianbao serve did not answer within 60 s")
 
     def stop(self, kill: bool = False) -> None:

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from ..check.identity import check_identity, clean_text, normalise
 from ..format.declaration import Format, load
 from ..format.findings import Finding, registered
-from ..write import template
+from ..write.stamping import Stamper
 
 
 @dataclass
@@ -144,7 +144,7 @@ def write_personalised(roster: Roster, outdir: Path, year: int | None = None,
     result = Personalised(findings=list(roster.findings))
     names = [safe_filename(a.values["name"]) for a in roster.agencies]
     used: set[str] = set()
-    master = template.build(fmt=fmt)  # built once, stamped per agency
+    stamper = Stamper(fmt)  # built and saved once, stamped into its package per agency
     for agency, base in zip(roster.agencies, names, strict=True):
         stem = base
         if names.count(base) > 1 or stem.casefold() in used:
@@ -154,5 +154,5 @@ def write_personalised(roster: Roster, outdir: Path, year: int | None = None,
         if year is not None:
             prefill["year"] = year
         target = outdir / f"{stem}.xlsx"
-        result.written.append((agency, template.write(target, prefill, fmt, workbook=master)))
+        result.written.append((agency, stamper.write(target, prefill)))
     return result

@@ -146,20 +146,25 @@ def cached_source_values(data: bytes) -> Values:
     return out
 
 
-def with_values(data: bytes, values: Values) -> bytes:
-    """A saved workbook with cached values written into its formula cells (other parts as they were)."""
+def with_values(data: bytes, values: Values, edits: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+    """A saved workbook with cached values written into its formula cells (other parts as they were,
+    but for ``edits``: part name → a change made to that part first)."""
     import zipfile
 
-    if not values:
+    if not values and not edits:
         return data
     by_sheet: dict[str, dict[str, Any]] = {}
     for (sheet, row, col), value in values.items():
         by_sheet.setdefault(sheet, {})[f"{get_column_letter(col)}{row}"] = value
-    parts = {open_package(data, "output", OWN_FILES).sheets[s]: cells for s, cells in by_sheet.items()}
+    sheets = open_package(data, "output", OWN_FILES).sheets if by_sheet else {}
+    parts = {sheets[s]: cells for s, cells in by_sheet.items()}
+    edits = edits or {}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             body = src.read(info)
+            if info.filename in edits:
+                body = edits[info.filename](body)
             if info.filename in parts:
                 body = _cache(body, parts[info.filename])
             dst.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
