@@ -21,10 +21,11 @@ from ..consolidate.summary import write_summary
 from ..format.declaration import Format, load
 from ..read.container import Limits
 from ..read.reader import Report
-from ..write import style, template
+from ..write import style
 from ..write.annotate import annotate_file
 from ..write.cells import set_text
 from ..write.output import write_atomic
+from ..write.stamping import Stamper
 from . import state
 from .checking import Checker, for_office
 from .state import Office, Store, Upload
@@ -52,7 +53,7 @@ class Collection:
         self.agencies: dict[int, Agency] = {a.row: a for a in roster.agencies}
         self.offices = store.sync_offices([(a.row, str(a.values.get("name") or ""), a.values.get("code"))
                                            for a in roster.agencies])
-        self._master = None
+        self._stamper: Stamper | None = None
         for folder in ("templates", "annotated"):
             (store.folder / folder).mkdir(exist_ok=True)
 
@@ -93,10 +94,9 @@ class Collection:
         """The office's personalised template (its identity prefilled), written once."""
         target = self.store.folder / "templates" / f"{office.id}.xlsx"
         if not target.exists():
-            if self._master is None:
-                self._master = template.build(fmt=self.fmt)
-            prefill = {**self.agencies[office.id].values, "year": self.year}
-            template.write(target, prefill, self.fmt, workbook=self._master)
+            if self._stamper is None:
+                self._stamper = Stamper(self.fmt)
+            self._stamper.write(target, {**self.agencies[office.id].values, "year": self.year})
         return target
 
     def template_name(self, office: Office) -> str:
