@@ -139,14 +139,14 @@ class Overview:
                 letter = get_column_letter(col)
                 value = total(fmt, column["sum"], result.sums.__getitem__)
                 self._formula(ws, total_row, col, f"SUM({letter}{first}:{letter}{max(last, first)})", value)
+        looks = style.Looks()
         for r in range(first, total_row + 1):
             for col in range(1, width + 1):
-                cell = ws.cell(r, col)
-                cell.border = style.BORDER
-                cell.font = style.font(10, bold=r == total_row)
-                cell.alignment = style.align("left" if col == 2 else "center")
-                if r == total_row:
-                    cell.fill = style.fill(style.FORMULA)
+                is_total, left = r == total_row, col == 2
+                looks.apply(ws.cell(r, col), (is_total, left), lambda t=is_total, lt=left: {
+                    "border": style.BORDER, "font": style.font(10, bold=t),
+                    "alignment": style.align("left" if lt else "center"),
+                    **({"fill": style.fill(style.FORMULA)} if t else {})})
         ws.auto_filter.ref = f"A{HEADER_ROW}:{cell_ref(max(last, HEADER_ROW), width)}"
         ws.freeze_panes = cell_ref(first, 3)
         widths = {1: 6, 2: 30, 3: 10}

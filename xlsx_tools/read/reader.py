@@ -42,6 +42,17 @@ class Report:
     level: int = 0  # 0 for an agency's report; 1 for a summary of agencies, 2 for one of summaries …
 
 
+_INPUTS: dict[int, tuple[SheetLayout, dict[tuple[int, int], str]]] = {}
+
+
+def _input_places(sheet: SheetLayout) -> dict[tuple[int, int], str]:
+    """A declared sheet's input cells by (row, column), made once per layout (layouts are cached)."""
+    kept = _INPUTS.get(id(sheet))
+    if kept is None or kept[0] is not sheet:
+        kept = _INPUTS[id(sheet)] = (sheet, {(span.row, span.col): span.ref for span in sheet.cells.values()})
+    return kept[1]
+
+
 def label_key(text: Any) -> str:
     """Labels compared as people see them: NFKC, no spaces of any kind, one kind of quotes."""
     if text is None:
@@ -238,11 +249,16 @@ class _Reader:
 
     def _merged(self, sheet: SheetLayout, cells: SheetCells) -> None:
         """Merged ranges that hide input cells: only the top-left cell of a merge keeps a value."""
-        inputs = {(span.row, span.col): span.ref for span in sheet.cells.values()}
+        inputs = _input_places(sheet)
         for ref in cells.merged:
             first, _, last = ref.partition(":")
             (r0, c0), (r1, c1) = parse_ref(first), parse_ref(last or first)
-            covered = [a1 for (r, c), a1 in inputs.items() if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0)]
+            if (r1 - r0 + 1) * (c1 - c0 + 1) <= len(inputs):  # the usual small merge: look at its own cells
+                covered = [inputs[(r, c)] for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+                           if (r, c) in inputs and (r, c) != (r0, c0)]
+            else:
+                covered = [a1 for (r, c), a1 in inputs.items()
+                           if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0)]
             if covered:
                 self.add("S-MERGED-CELLS", sheet=sheet.name, cell=first, range=ref, covered="、".join(sorted(covered)))
 
