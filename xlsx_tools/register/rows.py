@@ -208,21 +208,27 @@ def _consistency(out: Register, fmt: Format, today: dt.date) -> None:
                                                cell=row.ref("id"), id=row.id, first=seen[key].row))
             else:
                 seen[key] = row
+    label = {col.key: col.label for col in layout.columns}  # the declared names, in the messages
     for row in out.applications:
         v = row.values
         received, replied = v.get("received"), v.get("replied")
         if received and replied and replied < received:
             out.findings.append(registered("REG-ORDER", file=out.file, sheet=row.sheet, cell=row.ref("replied"),
+                                           later=label["replied"], earlier=label["received"],
                                            replied=replied.isoformat(), received=received.isoformat()))
+        pair = {"choice": label["result"], "date": label["replied"]}
         if v.get("result") and not replied and _left_empty(out, row, "replied"):
             out.findings.append(registered("REG-NO-REPLY", file=out.file, sheet=row.sheet,
-                                           cell=row.ref("replied")))
+                                           cell=row.ref("replied"), **pair))
         if replied and not v.get("result") and _left_empty(out, row, "result"):
-            out.findings.append(registered("REG-NO-RESULT", file=out.file, sheet=row.sheet, cell=row.ref("result")))
+            out.findings.append(registered("REG-NO-RESULT", file=out.file, sheet=row.sheet, cell=row.ref("result"),
+                                           **pair))
+    case_label = {col.key: col.label for col in layout.case_columns}
     for row in out.cases:
         received, closed = row.values.get("received"), row.values.get("closed")
         if received and closed and closed < received:
             out.findings.append(registered("REG-ORDER", file=out.file, sheet=row.sheet, cell=row.ref("closed"),
+                                           later=case_label["closed"], earlier=case_label["received"],
                                            replied=closed.isoformat(), received=received.isoformat()))
 
 
