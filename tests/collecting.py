@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -82,6 +83,14 @@ class Server:
         """Agency name → its personal link, from the 上传链接.xlsx the server wrote."""
         rows = list(load_workbook(self.data / "上传链接.xlsx").active.iter_rows(min_row=3, values_only=True))
         return {r[1]: r[3] for r in rows}
+
+    def query(self, sql: str, *args) -> list[tuple]:
+        """Rows of the server's own database, read as they are on disk."""
+        db = sqlite3.connect(self.data / "collect.sqlite")
+        try:
+            return db.execute(sql, args).fetchall()
+        finally:
+            db.close()
 
     def stored_files(self) -> list[Path]:
         return sorted(p for p in (self.data / "files").rglob("*") if p.is_file())

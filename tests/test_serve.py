@@ -193,12 +193,8 @@ def test_the_board_shows_statuses_exports_them_and_merges_the_accepted_uploads(s
 
 
 def _counted_file(server: Server, agency: str) -> bytes:
-    import sqlite3
-
-    db = sqlite3.connect(server.data / "collect.sqlite")
-    sha = db.execute("select u.sha256 from uploads u join offices o on o.id = u.office_id where o.name = ? "
-                     "and u.readable and u.errors = 0 order by u.id desc limit 1", (agency,)).fetchone()[0]
-    db.close()
+    (sha,), = server.query("select u.sha256 from uploads u join offices o on o.id = u.office_id where o.name = ? "
+                           "and u.readable and u.errors = 0 order by u.id desc limit 1", agency)
     return (server.data / "files" / sha[:2] / f"{sha}.xlsx").read_bytes()
 
 
@@ -233,7 +229,7 @@ def test_the_board_opens_an_agency_its_files_and_adds_a_file_that_came_by_email(
     upload(office, links[4], broken)
     board = requests.Session()
     login(board, server.base)
-    office_id = next(o for o in _offices(server) if o[1] == "某区文化旅游局")[0]
+    (office_id,), = server.query("select id from offices where name = ?", "某区文化旅游局")
     page = board.get(f"{server.base}/board/office/{office_id}")
     assert "某区文化旅游局" in page.text and "表三!" in page.text and "R1" in page.text
     upload_id = re.search(r"/board/u/(\d+)/file", page.text)[1]
@@ -249,16 +245,6 @@ def test_the_board_opens_an_agency_its_files_and_adds_a_file_that_came_by_email(
     assert 'id="status">已通过' in office.get(links[4]).text  # the office sees it too
     # an office's link reaches none of this
     assert office.get(f"{server.base}/board/office/{office_id}", allow_redirects=False).status_code == 303
-
-
-def _offices(server: Server) -> list[tuple]:
-    import sqlite3
-
-    db = sqlite3.connect(server.data / "collect.sqlite")
-    try:
-        return db.execute("select id, name from offices").fetchall()
-    finally:
-        db.close()
 
 
 def test_an_office_downloads_its_personalised_template(server, links, tmp_path):

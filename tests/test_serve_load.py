@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +25,7 @@ EACH = 6
 
 
 def uploads_in_db(server: Server) -> list[tuple]:
-    db = sqlite3.connect(server.data / "collect.sqlite")
-    try:
-        return db.execute("select id, office_id, sha256, errors from uploads order by id").fetchall()
-    finally:
-        db.close()
+    return server.query("select id, office_id, sha256, errors from uploads order by id")
 
 
 def test_300_uploads_from_50_clients_are_stored_and_counted_once(tmp_path):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from ..consolidate.merge import Options, consolidate
 from ..consolidate.roster import Agency, Roster, safe_filename
@@ -122,61 +123,56 @@ class Collection:
 
     def status_book(self, target: Path, today: dt.date | None = None) -> Path:
         """报送情况: one row per roster agency."""
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "报送情况"
         days = self.days_left(today)
         title = f"{self.year} 年度年报报送情况（导出于 {dt.datetime.now():%Y-%m-%d %H:%M}"
-        set_text(ws.cell(1, 1), title + (f"，距截止日 {days} 天）" if days is not None else "）"))
-        ws.cell(1, 1).font = style.font(12, bold=True)
         name, code = (self.fmt.identity_field(n).label for n in ("name", "code"))
         headers = ("序号", name, code, "状态", "截止日期", "上传次数", "最后上传时间", "计入汇总的文件", "错误", "警告")
-        for c, text in enumerate(headers, 1):
-            cell = ws.cell(2, c, text)
-            cell.font, cell.fill, cell.border = style.font(10, bold=True), style.fill(style.HEADER), style.BORDER
-        for r, row in enumerate(self.rows(), 3):
+        rows = []
+        for n, row in enumerate(self.rows(), 1):
             chosen = row.counted
-            values = (r - 2, row.office.name, row.office.code or "", row.status, row.timing, row.uploads,
-                      row.last.strftime("%Y-%m-%d %H:%M") if row.last else "", chosen.name if chosen else "",
-                      chosen.errors if chosen else "", chosen.warnings if chosen else "")
-            for c, value in enumerate(values, 1):
-                cell = ws.cell(r, c)
-                if isinstance(value, str):
-                    set_text(cell, value)
-                else:
-                    cell.value = value
-                cell.border = style.BORDER
-        for c, width in enumerate((6, 36, 22, 16, 14, 10, 18, 36, 8, 8), 1):
-            ws.column_dimensions[chr(64 + c)].width = width
-        ws.freeze_panes = ws.cell(3, 3)
-        style.a4(ws, landscape=True)
+            rows.append((n, row.office.name, row.office.code or "", row.status, row.timing, row.uploads,
+                         row.last.strftime("%Y-%m-%d %H:%M") if row.last else "", chosen.name if chosen else "",
+                         chosen.errors if chosen else "", chosen.warnings if chosen else ""))
+        wb = _list_book("报送情况", title + (f"，距截止日 {days} 天）" if days is not None else "）"), headers, rows,
+                        (6, 36, 22, 16, 14, 10, 18, 36, 8, 8))
+        wb.active.freeze_panes = wb.active.cell(3, 3)
+        style.a4(wb.active, landscape=True)
         return write_atomic(target, wb.save)
 
     def write_links(self, base_url: str, target: Path) -> Path:
         """上传链接.xlsx: each agency, its personal link and its template's link, for the consolidator
         to send out (each link is the office's key: send it to that office only)."""
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "上传链接"
-        set_text(ws.cell(1, 1), f"{self.year} 年度年报上传链接（每个链接只发给对应单位，持有链接即可为该单位上传）")
-        ws.cell(1, 1).font = style.font(12, bold=True)
         name, code = (self.fmt.identity_field(n).label for n in ("name", "code"))
-        for c, text in enumerate(("序号", name, code, "上传链接", "模板下载链接"), 1):
-            cell = ws.cell(2, c, text)
-            cell.font, cell.fill, cell.border = style.font(10, bold=True), style.fill(style.HEADER), style.BORDER
         base = base_url.rstrip("/")
-        for r, office in enumerate(self.offices, 3):
-            link = f"{base}/o/{office.token}"
-            for c, value in enumerate((r - 2, office.name, office.code or "", link, f"{link}/template"), 1):
-                cell = ws.cell(r, c)
-                if isinstance(value, str):
-                    set_text(cell, value)
-                else:
-                    cell.value = value
-                cell.border = style.BORDER
-        for c, width in enumerate((6, 36, 22, 60, 70), 1):
-            ws.column_dimensions[chr(64 + c)].width = width
+        rows = [(n, office.name, office.code or "", f"{base}/o/{office.token}", f"{base}/o/{office.token}/template")
+                for n, office in enumerate(self.offices, 1)]
+        title = f"{self.year} 年度年报上传链接（每个链接只发给对应单位，持有链接即可为该单位上传）"
+        wb = _list_book("上传链接", title, ("序号", name, code, "上传链接", "模板下载链接"), rows, (6, 36, 22, 60, 70))
         return write_atomic(target, wb.save)
+
+
+def _list_book(sheet: str, title: str, headers: tuple[str, ...], rows: list[tuple],
+               widths: tuple[int, ...]) -> Workbook:
+    """A one-sheet workbook listing ``rows`` under a title and a header row (text always as text)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    set_text(ws.cell(1, 1), title)
+    ws.cell(1, 1).font = style.font(12, bold=True)
+    for c, text in enumerate(headers, 1):
+        cell = ws.cell(2, c, text)
+        cell.font, cell.fill, cell.border = style.font(10, bold=True), style.fill(style.HEADER), style.BORDER
+    for r, values in enumerate(rows, 3):
+        for c, value in enumerate(values, 1):
+            cell = ws.cell(r, c)
+            if isinstance(value, str):
+                set_text(cell, value)
+            else:
+                cell.value = value
+            cell.border = style.BORDER
+    for c, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    return wb
 
 
 def remove_quietly(path: Path) -> None:
