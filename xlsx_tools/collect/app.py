@@ -158,12 +158,13 @@ def create_app(collection: Collection, settings: Settings) -> Starlette:
         upload = upload_of(request, office.id)
         return office_view(request, office, shown=upload, findings=_located(upload.findings))
 
-    async def office_annotated(request: Request):
-        office = office_of(request)
-        upload = upload_of(request, office.id)
-        if not upload.readable:
+    def annotated(upload) -> FileResponse:
+        if not upload.readable:  # nothing to mark on a file that could not be read
             raise HTTPException(404)
         return FileResponse(collection.annotated(upload), media_type=XLSX, filename=f"标注_{upload.name}")
+
+    async def office_annotated(request: Request):
+        return annotated(upload_of(request, office_of(request).id))
 
     async def login_page(request: Request):
         return page("login.html", csrf=signer.form_token("login"))
@@ -230,9 +231,7 @@ def create_app(collection: Collection, settings: Settings) -> Starlette:
     async def board_file(request: Request):
         upload = upload_of(request, None)
         if request.path_params["kind"] == "annotated":
-            if not upload.readable:
-                raise HTTPException(404)
-            return FileResponse(collection.annotated(upload), media_type=XLSX, filename=f"标注_{upload.name}")
+            return annotated(upload)
         return FileResponse(collection.store.path_of(upload.sha256), media_type=XLSX, filename=upload.name)
 
     @board
