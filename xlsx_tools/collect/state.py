@@ -10,6 +10,7 @@ at most a stray temporary file or an uncounted stored file, never a half-written
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -92,7 +93,11 @@ class Upload:
     readable: bool
     errors: int
     warnings: int
-    findings: list[Finding]
+    findings_json: str  # decoded only when the findings are shown: the board lists every upload
+
+    @functools.cached_property
+    def findings(self) -> list[Finding]:
+        return decode_findings(self.findings_json)
 
     @property
     def accepted(self) -> bool:
@@ -240,7 +245,7 @@ class Store:
 
 def _upload(r) -> Upload:
     return Upload(r.id, r.office_id, r.sha256, r.name, r.size, r.received_at, r.by_board, r.readable, r.errors,
-                  r.warnings, decode_findings(r.findings))
+                  r.warnings, r.findings)
 
 
 def counted(files: list[Upload]) -> Upload | None:
