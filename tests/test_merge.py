@@ -437,3 +437,24 @@ def test_the_bundled_samples_merge_clean(tmp_path):
     assert [r[2] for r in missing] == ["洛龙区定鼎门街道办事处"]
     assert nianbao("validate", samples / "报表").returncode == 0
     assert fingerprint(samples) == before
+
+
+def test_a_file_is_judged_alone_whatever_else_its_chunk_holds(tmp_path):
+    """Reports are validated many at a time (one stacked frame per worker chunk). A blank identity
+    cell in one file must not change what the others are told: a blank 报告年度 once turned the
+    chunk's years into floats, and every other agency in it failed I4 and was rejected."""
+    from xlsx_tools.check.validate import validate_paths
+
+    blanks = ["id.year", "id.filled_on", "id.code", "id.name", "id.kind"]
+    good = [write(tmp_path / f"good{n}.xlsx", agency(n)) for n in (0, 1)]
+    bad = [write(tmp_path / f"blank{n}.xlsx", agency(n + 2, {key: None})) for n, key in enumerate(blanks)]
+
+    def seen(report):
+        return sorted((f.code, f.sheet, f.cell, f.message) for f in report.findings)
+
+    alone = {p.name: seen(validate_paths([p], jobs=1)[0]) for p in good + bad}
+    together = validate_paths([tmp_path], jobs=1)
+    assert len(together) == len(good) + len(bad)
+    assert {Path(r.file).name: seen(r) for r in together} == alone
+    assert all(not [f for f in alone[p.name] if f[0] == "I4"] for p in good)
+    assert [f[0] for f in alone["blank0.xlsx"] if f[0] == "I4"] == ["I4"]  # the blank year itself still fires

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 import re
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -31,12 +33,14 @@ _EVALUATOR: dict[str, Evaluator] = {}
 
 
 class Evaluator:
-    """Rule conditions over a stacked frame: each node becomes a Series (one value per report)."""
+    """Rule conditions over a stacked frame: each node becomes one numpy array (a value per report,
+    in the frame's row order). Plain arrays, not Series: a chunk's few hundred reports make every
+    pandas operation cost more in overhead than in arithmetic, and the rules take thousands of them."""
 
     def __init__(self, fmt: Format, df: pd.DataFrame):
         self.fmt, self.df = fmt, df
-        self._numbers: dict[str, pd.Series] = {}
-        self._texts: dict[str, pd.Series] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+        self._texts: dict[str, np.ndarray] = {}
         self._said: dict[str, dict] = {}
 
     @classmethod
@@ -53,20 +57,33 @@ class Evaluator:
             self._said[statement.id] = narrative.disagreements(statement, self.df, self)
         return self._said[statement.id]
 
-    def _column(self, key: str) -> pd.Series:
-        return self.df[key] if key in self.df else pd.Series([None] * len(self.df), index=self.df.index)
+    def series(self, values: np.ndarray) -> pd.Series:
+        """An evaluated node as a Series on the frame's index (the reports' positions)."""
+        return pd.Series(values, index=self.df.index)
 
-    def number(self, key: str) -> pd.Series:
+    def _column(self, key: str) -> np.ndarray:
+        if key in self.df:
+            return self.df[key].to_numpy(dtype=object)
+        return np.full(len(self.df), None, dtype=object)
+
+    def number(self, key: str) -> np.ndarray:
         if key not in self._numbers:
-            self._numbers[key] = pd.to_numeric(self._column(key), errors="coerce").fillna(0.0)
+            column = self.df[key] if key in self.df else None
+            if column is not None and column.dtype == np.float64:  # the table fields, as stacked
+                values = column.to_numpy(copy=True)
+            else:
+                values = pd.to_numeric(pd.Series(self._column(key)), errors="coerce").to_numpy(dtype=float)
+            values[np.isnan(values)] = 0.0
+            self._numbers[key] = values
         return self._numbers[key]
 
-    def text(self, key: str) -> pd.Series:
+    def text(self, key: str) -> np.ndarray:
         if key not in self._texts:
-            self._texts[key] = self._column(key).map(lambda v: "" if v is None or v != v else str(v).strip())
+            self._texts[key] = np.array(["" if v is None or v != v else str(v).strip() for v in self._column(key)],
+                                        dtype=object)
         return self._texts[key]
 
-    def condition(self, node: ast.expr) -> pd.Series:
+    def condition(self, node: ast.expr) -> np.ndarray:
         if isinstance(node, ast.BoolOp):
             parts = [self.condition(v) for v in node.values]
             out = parts[0]
@@ -81,7 +98,7 @@ class Evaluator:
             return self._call(node)
         raise RuleError(f"not a condition: {ast.unparse(node)}")
 
-    def value(self, node: ast.expr) -> pd.Series | float | str:
+    def value(self, node: ast.expr) -> np.ndarray | float | str:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -92,77 +109,96 @@ class Evaluator:
         target = resolve(self.fmt, node)
         return self.number(target.key) if isinstance(target, Field) else self.text(target.key)
 
-    def _compare(self, node: ast.Compare) -> pd.Series:
+    def _compare(self, node: ast.Compare) -> np.ndarray:
         op, right_node = node.ops[0], node.comparators[0]
         left = self.value(node.left)
         if isinstance(op, (ast.In, ast.NotIn)):
             choices = [self.value(e) for e in right_node.elts]  # type: ignore[attr-defined]
-            hit = left.isin(choices)
+            hit = _isin(left, choices)
             return hit if isinstance(op, ast.In) else ~hit
         right = self.value(right_node)
-        if isinstance(left, pd.Series) and pd.api.types.is_numeric_dtype(left) and not isinstance(right, str):
+        if isinstance(left, np.ndarray) and left.dtype.kind == "f" and not isinstance(right, str):
             diff = left - right
             name = _OPS[type(op)]
-            return {"eq": diff.abs() <= TOLERANCE, "ne": diff.abs() > TOLERANCE,
-                    "lt": diff < -TOLERANCE, "le": diff <= TOLERANCE,
+            if name in ("eq", "ne"):
+                close = np.abs(diff) <= TOLERANCE
+                return close if name == "eq" else ~close
+            return {"lt": diff < -TOLERANCE, "le": diff <= TOLERANCE,
                     "gt": diff > TOLERANCE, "ge": diff >= -TOLERANCE}[name]
-        return getattr(left, f"__{_OPS[type(op)]}__")(right)
+        return np.asarray(getattr(left, f"__{_OPS[type(op)]}__")(right), dtype=bool)
 
-    def _call(self, node: ast.Call) -> pd.Series:
+    def _call(self, node: ast.Call) -> np.ndarray:
         fn = node.func.id  # type: ignore[attr-defined]
         fmt = self.fmt
+        rows = len(self.df)
         if fn == "mentions":
             first = node.args[0]
             targets = first.elts if isinstance(first, ast.Tuple) else [first]
-            pattern = "|".join(re.escape(a.value) for a in node.args[1:])  # type: ignore[attr-defined]
-            hit = pd.Series(False, index=self.df.index)
+            pattern = re.compile("|".join(re.escape(a.value) for a in node.args[1:]))  # type: ignore[attr-defined]
+            hit = np.zeros(rows, dtype=bool)
             for t in targets:
                 for key in text_keys(resolve(fmt, t)):
-                    hit |= self.text(key).str.contains(pattern, regex=True)
+                    hit |= np.fromiter((pattern.search(v) is not None for v in self.text(key)), bool, rows)
             return hit
         target = resolve(fmt, node.args[0])
         if fn == "present":
-            ok = pd.Series(True, index=self.df.index)
+            ok = np.ones(rows, dtype=bool)
             for key in text_keys(target):
                 ok &= self.text(key) != ""
             return ok
         if fn in TOTAL_PARTS:
             total, parts = self.total_sides(fn, target)
-            return (total - parts).abs() <= TOLERANCE
+            return np.abs(total - parts) <= TOLERANCE
         column = self._column(target.key)
         if fn == "uscc":
-            return column.map(lambda v: isinstance(v, str) and uscc.is_valid(v))
+            return np.fromiter((isinstance(v, str) and uscc.is_valid(v) for v in column), bool, rows)
         if fn == "choice":
-            return self.text(target.key).isin(target.choices)
+            return _isin(self.text(target.key), target.choices)
         if fn == "year":
             first = fmt.meta["first_year"]
-            return column.map(lambda v: isinstance(v, int) and not isinstance(v, bool) and first <= v <= 9999)
+            return np.fromiter((isinstance(v, int) and not isinstance(v, bool) and first <= v <= 9999
+                                for v in column), bool, rows)
         if fn == "date":
             since = dt.date(fmt.meta["first_year"], 1, 1)
-            return column.map(lambda v: isinstance(v, dt.date) and v >= since)
+            return np.fromiter((isinstance(v, dt.date) and v >= since for v in column), bool, rows)
         raise RuleError(f"no evaluation for {fn}()")
 
-    def total_sides(self, fn: str, target: Field) -> tuple[pd.Series, pd.Series]:
+    def total_sides(self, fn: str, target: Field) -> tuple[np.ndarray, np.ndarray]:
         parts = getattr(target, TOTAL_PARTS[fn])
-        return self.number(target.key), sum(self.number(k) for k in parts)
+        total = np.zeros(len(self.df))
+        for k in parts:
+            total = total + self.number(k)
+        return self.number(target.key), total
 
     def sides(self, check: Check) -> tuple[pd.Series, pd.Series] | None:
-        """The two numbers a failing check compares, for its message (None when not numeric)."""
+        """The two numbers a failing check compares, for its message (None when not numeric), as
+        Series on the frame's index."""
         tree = check.tree
         fn = top_call(tree)
         if fn in TOTAL_PARTS:
-            return self.total_sides(fn, resolve(self.fmt, tree.args[0]))  # type: ignore[attr-defined]
+            total, parts = self.total_sides(fn, resolve(self.fmt, tree.args[0]))  # type: ignore[attr-defined]
+            return self.series(total), self.series(parts)
         if isinstance(tree, ast.Compare) and not isinstance(tree.ops[0], (ast.In, ast.NotIn)):
             left, right = self.value(tree.left), self.value(tree.comparators[0])
-            if isinstance(left, pd.Series) and pd.api.types.is_numeric_dtype(left):
-                right = right if isinstance(right, pd.Series) else pd.Series(right, index=left.index)
-                return left, right
+            if isinstance(left, np.ndarray) and left.dtype.kind == "f":
+                right = right if isinstance(right, np.ndarray) else np.full(len(left), right, dtype=float)
+                return self.series(left), self.series(right)
         return None
+
+
+def _isin(values: np.ndarray | float | str, choices: list) -> np.ndarray:
+    """Which of ``values`` are among ``choices`` (exact, as pandas' isin compares)."""
+    wanted = set()
+    for c in choices:
+        wanted.update(c.tolist() if isinstance(c, np.ndarray) else [c])
+    values = values if isinstance(values, np.ndarray) else np.array([values])
+    return np.fromiter((v in wanted for v in values.tolist()), bool, len(values))
 
 
 def _rule_check(fmt: Format, check: Check) -> pa.Check:
     def evaluate(df: pd.DataFrame) -> pd.Series:
-        return Evaluator.of(fmt, df).condition(check.tree).astype(bool)
+        evaluator = Evaluator.of(fmt, df)
+        return evaluator.series(evaluator.condition(check.tree).astype(bool))
 
     # pandera keeps whole failing rows of a dataframe check (every column); one case tells that
     # the check failed, and the same function lists the failing reports (see validate)
@@ -203,25 +239,53 @@ def report_schema(fmt: Format | None = None) -> pa.DataFrameSchema:
 
 
 def cells(df: pd.DataFrame, fmt: Format) -> pd.DataFrame:
-    """The long frame of input numbers (totals are R2/R3/R6's business): report, key, value."""
+    """The long frame of input numbers (totals are R2/R3/R6's business): report, key, value; one row
+    per report and cell, key by key (as ``melt`` lays it out)."""
     inputs = [f for f in fmt.table_fields if not f.is_total and f.key in df]
-    long = df[[f.key for f in inputs]].melt(var_name="key", value_name="value", ignore_index=False)
-    integer = {f.key: fmt.types[f.type].integer for f in inputs}
-    long["integer"] = long["key"].map(integer).astype(bool)
-    long["report"] = long.index
-    long = long.reset_index(drop=True)
-    long["value"] = long["value"].astype("float64")
-    return long
+    keys = [f.key for f in inputs]
+    rows = len(df)
+    return pd.DataFrame({
+        "key": np.repeat(np.array(keys, dtype=object), rows),
+        "value": df[keys].to_numpy(dtype="float64").T.ravel(),
+        "integer": np.repeat(np.array([fmt.types[f.type].integer for f in inputs], dtype=bool), rows),
+        "report": np.tile(df.index.to_numpy(), len(keys)),
+    })
 
 
 def stack(reports: list[Report], fmt: Format) -> pd.DataFrame:
-    """One row per readable report (index = position in ``reports``); numbers as float64."""
-    rows = {i: r.values for i, r in enumerate(reports) if r.readable}
-    df = pd.DataFrame.from_dict(rows, orient="index")
-    for f in fmt.table_fields:
-        if f.key in df:
-            df[f.key] = pd.to_numeric(df[f.key], errors="coerce").astype("float64")
-    return df
+    """One row per readable report (index = position in ``reports``), one column per field met;
+    the tables' numbers as float64 (NaN where a cell gave no number), every other field as the
+    objects read (a year stays an int even where another report's year is blank)."""
+    rows = [(i, r.values) for i, r in enumerate(reports) if r.readable]
+    numeric = _numeric_keys(fmt)
+    columns: dict[str, object] = {}
+    for key in dict.fromkeys(k for _, values in rows for k in values):
+        found = [values.get(key) for _, values in rows]
+        if key in numeric:
+            columns[key] = np.array([_float(v) for v in found], dtype="float64")
+        else:  # kept as the Python values read: a blank year in one report must not turn the
+            columns[key] = _objects(found)  # others' years into floats that the year rule refuses
+    return pd.DataFrame(columns, index=pd.Index([i for i, _ in rows], dtype="int64"))
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+@cache
+def _numeric_keys(fmt: Format) -> frozenset[str]:
+    return frozenset(f.key for f in fmt.table_fields)
+
+
+def _float(value) -> float:
+    if value is None or isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
@@ -251,7 +315,7 @@ def validate(reports: list[Report], fmt: Format | None = None) -> list[Report]:
         if name in by_id:
             check = by_id[name]
             passed = evaluator.condition(check.tree).astype(bool)
-            _rule_findings(fmt, layout, evaluator, check, [int(i) for i in passed.index[~passed]], reports)
+            _rule_findings(fmt, layout, evaluator, check, [int(i) for i in df.index[~passed]], reports)
         elif name in said:
             _statement_findings(fmt, layout, evaluator, said[name], reports)
     return reports
