@@ -53,6 +53,43 @@ def _input_places(sheet: SheetLayout) -> dict[tuple[int, int], str]:
     return kept[1]
 
 
+_NUMBER, _YEAR, _DATE, _TEXT = "number", "year", "date", "text"
+
+
+@dataclass(frozen=True)
+class _Number:
+    """What reading a number cell needs of its field, looked up once per layout."""
+
+    key: str
+    total_of: tuple[str, ...]
+    integer: bool
+
+
+_PLANS: dict[tuple[int, int], tuple[Format, SheetLayout, list[tuple]]] = {}
+
+
+def _plan(fmt: Format, sheet: SheetLayout) -> list[tuple]:
+    """How to read each value cell of a declared sheet: (key, (row, col), A1, how, field, labels),
+    made once per format and layout, since every workbook of a batch asks the same."""
+    kept = _PLANS.get((id(fmt), id(sheet)))
+    if kept is not None and kept[0] is fmt and kept[1] is sheet:
+        return kept[2]
+    plan = []
+    for key, span in sheet.cells.items():
+        f = fmt.field(key)
+        if isinstance(f, Field):
+            how, labels = _NUMBER, f.labels
+            f = _Number(f.key, f.total_of, fmt.types[f.type].integer)
+        elif isinstance(f, IdentityField):
+            how, labels = {"year": _YEAR, "date": _DATE}.get(f.type, _TEXT), (f.label,)
+        else:
+            assert isinstance(f, TextField)
+            how, labels = _TEXT, (fmt.section(f.section).title, f.label)
+        plan.append((key, (span.row, span.col), span.ref, how, f, labels))
+    _PLANS[(id(fmt), id(sheet))] = (fmt, sheet, plan)
+    return plan
+
+
 def label_key(text: Any) -> str:
     """Labels compared as people see them: NFKC, no spaces of any kind, one kind of quotes."""
     if text is None:
@@ -264,38 +301,30 @@ class _Reader:
 
     # -- values -------------------------------------------------------------------------------
     def _values(self, sheet: SheetLayout, cells: SheetCells) -> None:
-        fmt, strings = self.fmt, self.package.shared_strings
+        fmt, strings, found = self.fmt, self.package.shared_strings, cells.cells
         placeholders = fmt.placeholders
-        derive: list[Field] = []
-        for key, span in sheet.cells.items():
-            raw = cells.cells.get((span.row, span.col))
-            f = fmt.field(key)
-            if isinstance(f, Field):
-                if f.is_total and self._template_total(f, raw):
+        values = self.report.values
+        derive: list[_Number] = []
+        for key, place, ref, how, f, labels in _plan(fmt, sheet):
+            raw = found.get(place)
+            if how is _NUMBER:
+                if f.total_of and self._template_total(f, raw):
                     derive.append(f)
                     continue
-                cell = cellvalues.number(raw, strings, fmt.types[f.type].integer, placeholders)
-                labels = f.labels
-            elif isinstance(f, IdentityField):
-                if f.type == "year":
-                    cell = cellvalues.year(raw, strings)
-                elif f.type == "date":
-                    cell = cellvalues.date(raw, strings, self.package.date1904)
-                else:
-                    cell = cellvalues.text(raw, strings)
-                labels = (f.label,)
+                cell = cellvalues.number(raw, strings, f.integer, placeholders)
+            elif how is _YEAR:
+                cell = cellvalues.year(raw, strings)
+            elif how is _DATE:
+                cell = cellvalues.date(raw, strings, self.package.date1904)
             else:
-                assert isinstance(f, TextField)
                 cell = cellvalues.text(raw, strings)
-                labels = (fmt.section(f.section).title, f.label)
-            self.report.values[key] = cell.value
+            values[key] = cell.value
             for problem in cell.problems:
-                self.add(problem.key, sheet=sheet.name, cell=span.ref, labels=labels,
-                         actual=cell.raw, **problem.detail)
+                self.add(problem.key, sheet=sheet.name, cell=ref, labels=labels, actual=cell.raw, **problem.detail)
         for f in derive:  # the template's own totals, re-derived when no cached value was saved
-            self.report.values[f.key] = sum(self.report.values.get(k) or 0 for k in f.total_of)
+            values[f.key] = sum(values.get(k) or 0 for k in f.total_of)
 
-    def _template_total(self, f: Field, raw: RawCell | None) -> bool:
+    def _template_total(self, f: Field | _Number, raw: RawCell | None) -> bool:
         """A total cell still holding the template's formula with no saved result, or with an
         error value its parts passed on to it (the part holding the error is reported itself,
         once): derive it."""

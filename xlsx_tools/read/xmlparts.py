@@ -142,8 +142,10 @@ class SheetCells:
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 
 
-# A cell's opening tag (greedy, so no backtracking); its content is found with bytes.find.
-_OPEN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>')
+# A cell's opening tag (attributes greedy, so no backtracking) and, when it is the usual one, its whole
+# content: one plain <v>, one plain inline run, or none; any other content is found with bytes.find.
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>'
+                   rb'(?:(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>|)(</c>))?')
 _KIND = re.compile(rb'\st="([a-zA-Z]+)"')
 _V = re.compile(rb"<v>(.*?)</v>|<v\s*/>", re.S)
 _F = re.compile(rb"<f(?:\s[^>]*?)?(?:/>|>(.*?)</f>)", re.S)
@@ -200,38 +202,27 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
     cells = out.cells
     columns: dict[bytes, int] = {}  # column letters → number, and attributes → kind, met again on every row
     kinds: dict[bytes, str] = {}
-    for m in _OPEN.finditer(body):
+    for m in _CELL.finditer(body):
         matched += 1
-        letters, number, attrs = m.groups()
+        letters, number, attrs, value, inline, closed = m.groups()
         if attrs.endswith(b"/"):  # an empty, style-only cell
             continue
-        end = body.find(b"</c>", m.end())
-        if end < 0:
-            return None
-        content = body[m.end():end]
-        if not content:
+        if closed is not None and value is None and inline is None:  # <c …></c>: style only
             continue
         kind = kinds.get(attrs)
         if kind is None:
             k = _KIND.search(attrs) if b" t=" in attrs else None
             kind = kinds[attrs] = k.group(1).decode() if k else "n"
-        cell = RawCell(None, kind)
-        if content.startswith(b"<v>") and content.endswith(b"</v>") and content.count(b"<") == 2:
-            cell.value = _xml_text(content[3:-4])
-        elif (kind == "inlineStr" and content.startswith(b"<is><t>") and content.endswith(b"</t></is>")
-              and content.count(b"<") == 4):  # one plain run, as openpyxl and most writers store it
-            cell.value = unescape(_xml_text(content[7:-9]))
+        if value is not None:  # the pattern took a plain <v>, or one plain inline run
+            cell = RawCell(_xml_text(value), kind)
+        elif inline is not None and kind == "inlineStr":
+            cell = RawCell(unescape(_xml_text(inline)), kind)
         else:
-            f = _F.search(content)
-            if f:
-                cell.formula = _xml_text(f.group(1) or b"")
-            if cell.kind == "inlineStr":
-                parts = _T.finditer(_RPH.sub(b"", content))
-                cell.value = unescape("".join(_xml_text(t.group(1) or b"") for t in parts))
-            else:
-                v = _V.search(content)
-                if v:
-                    cell.value = _xml_text(v.group(1) or b"")
+            cell = _cell(body, m.end(), kind)
+            if cell is None:
+                return None
+            if cell is _EMPTY:
+                continue
         col = columns.get(letters)
         if col is None:
             col = columns[letters] = column_number(letters.decode())
@@ -244,6 +235,32 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
     if matched != body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>"):
         return None
     return out
+
+
+_EMPTY = RawCell(None)
+
+
+def _cell(body: bytes, start: int, kind: str) -> RawCell | None:
+    """A cell whose content the one pattern did not take (a formula, rich text, …), from its opening
+    tag's end; None when the cell is not closed, ``_EMPTY`` when it has no content."""
+    end = body.find(b"</c>", start)
+    if end < 0:
+        return None
+    content = body[start:end]
+    if not content:
+        return _EMPTY
+    cell = RawCell(None, kind)
+    f = _F.search(content)
+    if f:
+        cell.formula = _xml_text(f.group(1) or b"")
+    if kind == "inlineStr":
+        parts = _T.finditer(_RPH.sub(b"", content))
+        cell.value = unescape("".join(_xml_text(t.group(1) or b"") for t in parts))
+    else:
+        v = _V.search(content)
+        if v:
+            cell.value = _xml_text(v.group(1) or b"")
+    return cell
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
