@@ -33,9 +33,11 @@ HEADER_ROW = 5
 CHART_AGENCIES = 20
 
 
-def keys(fmt: Format, ref: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def keys(fmt: Format, ref: str) -> tuple[str, ...]:
     """Field keys a declared reference stands for: ``t3.granted.total`` itself, ``t3.granted``
-    (the row's 总计), ``t3.denied.*`` (every row under the group 不予公开, column 总计)."""
+    (the row's 总计), ``t3.denied.*`` (every row under the group 不予公开, column 总计). Cached:
+    every agency's row asks for the same references."""
     if ref in fmt.fields:
         return [ref]
     table_key, row, *rest = ref.split(".")
@@ -45,7 +47,7 @@ def keys(fmt: Format, ref: str) -> list[str]:
         rows = [r.key for r in table.leaf_rows if r.parent == row]
     else:
         rows = [row]
-    out = [f"{table_key}.{r}.{total}" for r in rows]
+    out = tuple(f"{table_key}.{r}.{total}" for r in rows)
     missing = [k for k in out if k not in fmt.fields]
     if missing or not out:
         raise KeyError(f"[summary.overview]: {ref} names no field ({missing})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..format.findings import Finding, registered
@@ -61,7 +62,7 @@ class Package:
     limits: Limits
     sheets: dict[str, str] = field(default_factory=dict)  # sheet name → part path
     date1904: bool = False
-    shared_strings: list[str] = field(default_factory=list)
+    shared_strings: Sequence[str] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
 
     def read(self, part: str) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -85,8 +86,69 @@ def parse_relationships(data: bytes) -> dict[str, tuple[str, str]]:
             for r in parse_tree(data).iter(f"{REL_NS}Relationship")}
 
 
-def parse_shared_strings(data: bytes) -> list[str]:
+_PLAIN_ITEM = re.compile(rb"<t(?:\s[^>/]*)?>([^<]*)</t>|<t(?:\s[^>/]*)?/>")
+
+
+class SharedStrings(Sequence):
+    """The shared string table, each item decoded when it is first asked for: a reader looks up
+    only the strings its cells use, not every label and text of the workbook. An index out of range
+    raises IndexError, as the list would."""
+
+    __slots__ = ("_items", "_texts")
+
+    def __init__(self, items: list[bytes]):
+        self._items = items  # each item's XML, from just after <si> (its </si> and anything after follow)
+        self._texts: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        text = self._texts.get(index)
+        if text is None:
+            text = self._texts[index] = _item_text(self._items[index])
+        return text
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"SharedStrings({list(self)!r})"
+
+
+def _item_text(piece: bytes) -> str:
+    end = piece.find(b"</si>")
+    if end < 0:
+        raise XMLError("XML 格式错误：共享字符串表中的条目没有结束")
+    item = piece[:end]
+    plain = _PLAIN_ITEM.fullmatch(item)
+    if plain is not None:
+        return unescape(_xml_text(plain.group(1) or b""))
+    return unescape("".join(_xml_text(t.group(1) or b"") for t in _T.finditer(_RPH.sub(b"", item))))
+
+
+def parse_shared_strings(data: bytes) -> Sequence[str]:
     """The shared string table; rich-text runs joined, phonetic runs (rPh) left out."""
+    fast = _fast_strings(data)
+    return fast if fast is not None else _parse_strings(data)
+
+
+def _fast_strings(data: bytes) -> SharedStrings | None:
+    """The usual table, cut at its items without parsing them (see :class:`SharedStrings`); None
+    (use expat) for anything unusual: a DTD, CDATA, prefixed tags, items with attributes, items not
+    closed one by one, a table not closed."""
+    if (any(mark in data for mark in _UNUSUAL) or b":si" in data or b"<![CDATA[" in data or b"<si " in data
+            or b"<si/>" in data or not data.rstrip().endswith(b"</sst>")):
+        return None
+    pieces = data.split(b"<si>")
+    if data.count(b"</si>") != len(pieces) - 1:
+        return None
+    return SharedStrings(pieces[1:])
+
+
+def _parse_strings(data: bytes) -> list[str]:
     strings: list[str] = []
     parts: list[str] = []
     depth_rph = 0
@@ -143,9 +205,10 @@ _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 
 
 # A cell's opening tag (attributes greedy, so no backtracking) and, when it is the usual one, its whole
-# content: one plain <v>, one plain inline run, or none; any other content is found with bytes.find.
+# content: one plain <v> (after one plain formula, as spreadsheet clients save a total), one plain
+# inline run, or none; any other content is found with bytes.find.
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>'
-                   rb'(?:(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>|)(</c>))?')
+                   rb'(?:(?:(?:<f(?:\s[^>/]*)?>([^<]*)</f>)?<v>([^<]*)</v>|<is><t>([^<]*)</t></is>|)(</c>))?')
 _KIND = re.compile(rb'\st="([a-zA-Z]+)"')
 _V = re.compile(rb"<v>(.*?)</v>|<v\s*/>", re.S)
 _F = re.compile(rb"<f(?:\s[^>]*?)?(?:/>|>(.*?)</f>)", re.S)
@@ -160,6 +223,8 @@ def _xml_text(raw: bytes) -> str:
     """Element text as expat would give it: UTF-8, the five XML entities and character references
     decoded. Any other ``&`` makes the XML malformed, as expat would say."""
     text = raw.decode("utf-8")
+    if "\r" in text:  # XML's end-of-line handling, as expat does it
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" not in text:
         return text
     return _references(text)
@@ -204,7 +269,7 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
     kinds: dict[bytes, str] = {}
     for m in _CELL.finditer(body):
         matched += 1
-        letters, number, attrs, value, inline, closed = m.groups()
+        letters, number, attrs, formula, value, inline, closed = m.groups()
         if attrs.endswith(b"/"):  # an empty, style-only cell
             continue
         if closed is not None and value is None and inline is None:  # <c …></c>: style only
@@ -213,8 +278,8 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
         if kind is None:
             k = _KIND.search(attrs) if b" t=" in attrs else None
             kind = kinds[attrs] = k.group(1).decode() if k else "n"
-        if value is not None:  # the pattern took a plain <v>, or one plain inline run
-            cell = RawCell(_xml_text(value), kind)
+        if value is not None:  # the pattern took a plain <v> (and formula), or one plain inline run
+            cell = RawCell(_xml_text(value), kind, None if formula is None else _xml_text(formula))
         elif inline is not None and kind == "inlineStr":
             cell = RawCell(unescape(_xml_text(inline)), kind)
         else:
