@@ -53,6 +53,30 @@ def _input_places(sheet: SheetLayout) -> dict[tuple[int, int], str]:
     return kept[1]
 
 
+_COVERED: dict[tuple[int, str], tuple[SheetLayout, str]] = {}
+
+
+def _covered(sheet: SheetLayout, ref: str) -> str:
+    """The input cells a merged range hides (all but its top-left cell), listed; kept per layout,
+    since the workbooks of a batch share the template's merges."""
+    kept = _COVERED.get((id(sheet), ref))
+    if kept is not None and kept[0] is sheet:
+        return kept[1]
+    if len(_COVERED) > 16384:  # merges all over a hostile batch: start again rather than grow
+        _COVERED.clear()
+    inputs = _input_places(sheet)
+    first, _, last = ref.partition(":")
+    (r0, c0), (r1, c1) = parse_ref(first), parse_ref(last or first)
+    if (r1 - r0 + 1) * (c1 - c0 + 1) <= len(inputs):  # the usual small merge: look at its own cells
+        covered = [inputs[(r, c)] for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+                   if (r, c) in inputs and (r, c) != (r0, c0)]
+    else:
+        covered = [a1 for (r, c), a1 in inputs.items() if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0)]
+    listed = "、".join(sorted(covered))
+    _COVERED[(id(sheet), ref)] = (sheet, listed)
+    return listed
+
+
 _NUMBER, _YEAR, _DATE, _TEXT = "number", "year", "date", "text"
 
 
@@ -286,18 +310,10 @@ class _Reader:
 
     def _merged(self, sheet: SheetLayout, cells: SheetCells) -> None:
         """Merged ranges that hide input cells: only the top-left cell of a merge keeps a value."""
-        inputs = _input_places(sheet)
         for ref in cells.merged:
-            first, _, last = ref.partition(":")
-            (r0, c0), (r1, c1) = parse_ref(first), parse_ref(last or first)
-            if (r1 - r0 + 1) * (c1 - c0 + 1) <= len(inputs):  # the usual small merge: look at its own cells
-                covered = [inputs[(r, c)] for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
-                           if (r, c) in inputs and (r, c) != (r0, c0)]
-            else:
-                covered = [a1 for (r, c), a1 in inputs.items()
-                           if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0)]
+            covered = _covered(sheet, ref)
             if covered:
-                self.add("S-MERGED-CELLS", sheet=sheet.name, cell=first, range=ref, covered="、".join(sorted(covered)))
+                self.add("S-MERGED-CELLS", sheet=sheet.name, cell=ref.partition(":")[0], range=ref, covered=covered)
 
     # -- values -------------------------------------------------------------------------------
     def _values(self, sheet: SheetLayout, cells: SheetCells) -> None:

@@ -123,6 +123,15 @@ def _item_text(piece: bytes) -> str:
     if end < 0:
         raise XMLError("XML 格式错误：共享字符串表中的条目没有结束")
     item = piece[:end]
+    return _item(item) if len(item) <= _KEPT_ITEM else _item.__wrapped__(item)
+
+
+_KEPT_ITEM = 1024  # labels and short texts are kept; a long narrative is decoded and not kept
+
+
+@functools.lru_cache(maxsize=16384)
+def _item(item: bytes) -> str:
+    """An item's text; cached, since the template's labels recur in every workbook of a batch."""
     plain = _PLAIN_ITEM.fullmatch(item)
     if plain is not None:
         return unescape(_xml_text(plain.group(1) or b""))
@@ -139,8 +148,8 @@ def _fast_strings(data: bytes) -> SharedStrings | None:
     """The usual table, cut at its items without parsing them (see :class:`SharedStrings`); None
     (use expat) for anything unusual: a DTD, CDATA, prefixed tags, items with attributes, items not
     closed one by one, a table not closed."""
-    if (any(mark in data for mark in _UNUSUAL) or b":si" in data or b"<![CDATA[" in data or b"<si " in data
-            or b"<si/>" in data or not data.rstrip().endswith(b"</sst>")):
+    if (b"<!" in data or b":si" in data or b"<si " in data or b"<si/>" in data  # <!: DTD, CDATA, comments
+            or not data.rstrip().endswith(b"</sst>")):
         return None
     pieces = data.split(b"<si>")
     if data.count(b"</si>") != len(pieces) - 1:
@@ -336,9 +345,21 @@ def read_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
     merged ranges (listed after ``</sheetData>``, found by one linear scan of that tail)."""
     fast = _fast_cells(data, max_row, max_col)
     out = fast if fast is not None else parse_cells(data, max_row, max_col)
-    tail = data.rfind(b"</sheetData>")
-    out.merged = [m.group(1).decode() for m in _MERGE.finditer(data, tail if tail >= 0 else 0)]
+    end = data.rfind(b"</sheetData>")
+    tail = data[end:] if end >= 0 else data
+    # the sheets of a batch end alike (the template's merges, print setup and validations, as one
+    # client saved them): a usual tail's merges are kept, a large one is scanned and not kept
+    out.merged = list(_merges(tail) if len(tail) <= _KEPT_TAIL else _merges.__wrapped__(tail))
     return out
+
+
+_KEPT_TAIL = 64 * 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _merges(tail: bytes) -> tuple[str, ...]:
+    """The merged ranges a sheet's XML after its cells declares."""
+    return tuple(m.group(1).decode() for m in _MERGE.finditer(tail))
 
 
 def parse_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
