@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from merge_bench import BASES, CODE, NAME, generate, run_merge  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from agencies import agency  # noqa: E402
+from console import nianbao  # noqa: E402
 from fills import fill  # noqa: E402
 
 from xlsx_tools.write import template  # noqa: E402
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=20000)
     parser.add_argument("--agencies", type=int, default=500)
     args = parser.parse_args()
-    exe = shutil.which("nianbao") or str(Path(sys.executable).with_name("nianbao"))
+    exe = nianbao()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if args.files:

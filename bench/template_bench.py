@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from console import nianbao
 from openpyxl import Workbook
 
 from xlsx_tools.format.uscc import complete
@@ -32,7 +32,7 @@ from xlsx_tools.write.stamping import Stamper
 
 
 def cli_seconds(folder: Path, runs: int = 5) -> float:
-    exe = shutil.which("nianbao") or str(Path(sys.executable).with_name("nianbao"))
+    exe = nianbao()
     times = []
     for n in range(runs):
         start = time.perf_counter()
@@ -48,7 +48,7 @@ def roster_seconds(folder: Path, n: int) -> float:
     for values in agencies(n):
         wb.active.append([values["name"], values["code"], values["kind"], "某省某市某区"])
     wb.save(roster)
-    exe = shutil.which("nianbao") or str(Path(sys.executable).with_name("nianbao"))
+    exe = nianbao()
     start = time.perf_counter()
     subprocess.run([exe, "template", "--roster", str(roster), "--outdir", str(folder / "各单位模板"), "--year", "2025"],
                    check=True, capture_output=True)

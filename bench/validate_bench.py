@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from console import nianbao  # noqa: E402
 from fills import correct_values, fill  # noqa: E402
 
 from xlsx_tools.write import template  # noqa: E402
@@ -64,9 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=1000)
     args = parser.parse_args()
-    # the console script beside this interpreter (a version manager's shim on PATH would add its own start)
-    beside = Path(sys.executable).with_name("nianbao")
-    exe = str(beside) if beside.exists() else shutil.which("nianbao")
+    exe = nianbao()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
         folder.mkdir()
