@@ -414,7 +414,7 @@ def parse_cells(data: bytes, max_row: int, max_col: int) -> SheetCells:
                 pass  # an empty, style-only cell: nothing to keep
             elif r <= max_row and c <= max_col:
                 out.cells[where] = cell
-            elif cell.value not in (None, "") or cell.formula:
+            elif cell.value not in (None, "") or cell.formula is not None:
                 out.outside += 1
                 out.first_outside = out.first_outside or where
             cell = None
