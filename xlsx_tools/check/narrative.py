@@ -67,7 +67,7 @@ def disagreements(statement: Statement, df: pd.DataFrame, evaluator) -> dict[int
     for key in statement.sources:
         if key not in df:
             continue
-        for index, text in df[key].items():
+        for index, text in zip(df.index.tolist(), df[key].tolist(), strict=True):
             if not isinstance(text, str) or not text:
                 continue
             for sentence, normal in sentences(text):

@@ -201,8 +201,10 @@ def _rule_check(fmt: Format, check: Check) -> pa.Check:
         return evaluator.series(evaluator.condition(check.tree).astype(bool))
 
     # pandera keeps whole failing rows of a dataframe check (every column); one case tells that
-    # the check failed, and the same function lists the failing reports (see validate)
-    return pa.Check(evaluate, name=check.id, error=check.id, n_failure_cases=1)
+    # the check failed, and the same function lists the failing reports (see validate). The checks
+    # treat blanks themselves (a blank number counts 0): pandera's own NA handling (ignore_na) only
+    # scanned the whole frame once more for every check
+    return pa.Check(evaluate, name=check.id, error=check.id, n_failure_cases=1, ignore_na=False)
 
 
 @cache
@@ -225,7 +227,7 @@ def _statement_check(fmt: Format, statement: narrative.Statement) -> pa.Check:
         bad = Evaluator.of(fmt, df).disagreements(statement)
         return pd.Series([i not in bad for i in df.index], index=df.index)
 
-    return pa.Check(evaluate, name=statement.id, error=statement.id, n_failure_cases=1)
+    return pa.Check(evaluate, name=statement.id, error=statement.id, n_failure_cases=1, ignore_na=False)
 
 
 @cache

@@ -86,6 +86,8 @@ def parse_relationships(data: bytes) -> dict[str, tuple[str, str]]:
             for r in parse_tree(data).iter(f"{REL_NS}Relationship")}
 
 
+_TWICE_CLOSED = re.compile(rb"</si>[^<]*(?:<(?!/?si>)[^<]*)*</si>")
+_UNKNOWN_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)")
 _PLAIN_ITEM = re.compile(rb"<t(?:\s[^>/]*)?>([^<]*)</t>|<t(?:\s[^>/]*)?/>")
 
 
@@ -119,10 +121,7 @@ class SharedStrings(Sequence):
 
 
 def _item_text(piece: bytes) -> str:
-    end = piece.find(b"</si>")
-    if end < 0:
-        raise XMLError("XML 格式错误：共享字符串表中的条目没有结束")
-    item = piece[:end]
+    item = piece[:piece.find(b"</si>")]  # each piece has exactly one: see _fast_strings
     return _item(item) if len(item) <= _KEPT_ITEM else _item.__wrapped__(item)
 
 
@@ -148,13 +147,34 @@ def _fast_strings(data: bytes) -> SharedStrings | None:
     """The usual table, cut at its items without parsing them (see :class:`SharedStrings`); None
     (use expat) for anything unusual: a DTD, CDATA, prefixed tags, items with attributes, items not
     closed one by one, a table not closed."""
-    if (b"<!" in data or b":si" in data or b"<si " in data or b"<si/>" in data  # <!: DTD, CDATA, comments
-            or not data.rstrip().endswith(b"</sst>")):
+    if _declares(data) or not data.rstrip().endswith(b"</sst>"):  # a DTD, CDATA or comments
         return None
     pieces = data.split(b"<si>")
-    if data.count(b"</si>") != len(pieces) - 1:
+    items = len(pieces) - 1
+    # every item opened as <si> (no attributes, no prefix) and closed once, so that each piece is
+    # exactly one item
+    if (data.count(b"<si") != items or data.count(b"</si>") != items or data.count(b"si>") != 2 * items
+            or b"</si>" in pieces[0] or _TWICE_CLOSED.search(data)):
         return None
+    if b"&" in data and (b"&#" in data or _UNKNOWN_ENTITY.search(data)):
+        return None  # character references (clients write UTF-8) are expat's to judge
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # what would make expat refuse the table is found here, at once: decoding an item later cannot fail
     return SharedStrings(pieces[1:])
+
+
+def _declares(data: bytes) -> bool:
+    """Whether the XML has a ``<!`` (a DTD, entity declarations, CDATA, comments). Found by the rare
+    ``!`` (a sheet reference in a formula) rather than by searching for ``<!`` through every tag."""
+    at = data.find(b"!")
+    while at >= 0:
+        if data[at - 1:at] == b"<":
+            return True
+        at = data.find(b"!", at + 1)
+    return False
 
 
 def _parse_strings(data: bytes) -> list[str]:
@@ -225,7 +245,7 @@ _T = re.compile(rb"<t(?:\s[^>/]*)?>(.*?)</t>|<t(?:\s[^>/]*)?/>", re.S)
 _RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_UNUSUAL = (b"<!", b"<?xml-stylesheet", b":c ", b":sheetData")
+_UNUSUAL = (b"<?xml-stylesheet", b":c ", b":sheetData")  # and <!, see _declares
 
 
 def _xml_text(raw: bytes) -> str:
@@ -262,14 +282,14 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
     start = data.find(b"<sheetData")
     end = data.find(b"</sheetData>")
     head = data[:start] if start >= 0 else data
-    if start < 0 or any(mark in head for mark in _UNUSUAL):
+    if start < 0 or any(mark in head for mark in _UNUSUAL) or _declares(head):
         return None
     if end < 0:  # an empty sheetData may be self-closing
         if data.find(b"<sheetData/>", start) == start:
             return SheetCells()
         return None
     body = data[start:end]
-    if any(mark in body for mark in _UNUSUAL):
+    if any(mark in body for mark in _UNUSUAL) or _declares(body):
         return None
     out = SheetCells()
     matched = 0
@@ -306,7 +326,9 @@ def _fast_cells(data: bytes, max_row: int, max_col: int) -> SheetCells | None:
         elif cell.value not in (None, "") or cell.formula is not None:
             out.outside += 1
             out.first_outside = out.first_outside or (row, col)
-    if matched != body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>"):
+    # every cell element was taken: one count when nothing else starts with <c (a rich-text run's
+    # <color> does), the three kinds of cell tags otherwise
+    if matched != body.count(b"<c") and matched != body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>"):
         return None
     return out
 
