@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import stat
+import zipfile
 
 import pytest
 
@@ -82,3 +84,51 @@ def test_rows_of_any_value_stay_well_formed_and_read_back(tmp_path):
     assert row[:3] == ("inf", "nan", "Infinity") and not any(isinstance(v, float) and math.isinf(v) for v in row)
     assert row[3] == "a_x0001_b" and row[4] == "=1+1" and len(row[5]) == sheetxml.MAX_TEXT
     assert row[6:] == (1.1, 7)
+
+
+def test_rows_spliced_between_existing_rows_keep_the_looks_and_typed_formula_results(tmp_path, libreoffice):
+    """A table's rows spliced below its first row and above its total row (the overview's way): the
+    sheet's rows stay in order, every spliced cell has the look given for its column (an empty one
+    too), a formula's cached result is typed as text when it is text, and LibreOffice computes the
+    same results and the total over all the rows."""
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.styles import Border, Font, Side
+
+    from xlsx_tools.write import sheetxml
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表"
+    ws.append(["名称", "数", "比例"])
+    ws.append(["甲", 4, '=IF(B2=0,"—",B2/10)'])
+    thin = Side(style="thin")
+    for col, fmt_code in ((1, "General"), (2, "General"), (3, "0.0%")):
+        ws.cell(2, col).border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        ws.cell(2, col).font = Font(bold=col == 1)
+        ws.cell(2, col).number_format = fmt_code
+    ws.cell(5, 1).value = "合计"
+    ws.cell(5, 2).value = "=SUM(B2:B4)"
+    looks = tuple(ws.cell(2, col).style_id for col in (1, 2, 3))
+    buf = io.BytesIO()
+    wb.save(buf)
+    rows = [["乙", 0, sheetxml.Formula('IF(B3=0,"—",B3/10)', "—")],
+            ["", 5, sheetxml.Formula('IF(B4=0,"—",B4/10)', 0.5)]]
+    target = tmp_path / "spliced.xlsx"
+    sheetxml.splice(buf.getvalue(), target, {"xl/worksheets/sheet1.xml": sheetxml.Rows(3, rows, 2, 3, looks)})
+
+    with zipfile.ZipFile(target) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert [int(r) for r in re.findall(r'<row r="(\d+)"', xml)] == [1, 2, 3, 4, 5]
+    assert re.search(rf'<c r="C3" s="{looks[2]}" t="str"><f>[^<]*</f><v>—</v></c>', xml)
+    assert f'<c r="A4" s="{looks[0]}"/>' in xml  # the empty name cell keeps its border
+    read = load_workbook(target)["表"]
+    for r in (3, 4):
+        for col in (1, 2, 3):
+            first, cell = read.cell(2, col), read.cell(r, col)
+            assert (cell.font.b, cell.border.left.style, cell.number_format) == (
+                first.font.b, first.border.left.style, first.number_format), (r, col)
+    cached = load_workbook(target, data_only=True)["表"]
+    assert [cached.cell(r, 3).value for r in (3, 4)] == ["—", 0.5]
+    recalculated = load_workbook(libreoffice.convert([target], tmp_path / "lo")[0], data_only=True)["表"]
+    assert [recalculated.cell(r, 3).value for r in (2, 3, 4)] == [0.4, "—", 0.5]
+    assert recalculated.cell(5, 2).value == 9

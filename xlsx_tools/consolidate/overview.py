@@ -25,6 +25,7 @@ from ..format.declaration import Format
 from ..format.layout import WorkbookLayout
 from ..write import style
 from ..write.cells import set_text
+from ..write.sheetxml import Formula, Rows
 from .submissions import Consolidation
 
 HEADER_ROW = 5
@@ -73,6 +74,8 @@ class Overview:
         self.fmt, self.layout, self.result = fmt, layout, result
         self.spec = fmt.summary["overview"]
         self.values: dict[tuple[str, int, int], Any] = {}
+        #: the agency rows after the first, to splice into the saved sheet below it
+        self.body = Rows(HEADER_ROW + 2, (), 0, 0)
 
     def build(self, wb: Workbook) -> dict[tuple[str, int, int], Any]:
         ws = wb.create_sheet(self.spec["sheet"], 0)
@@ -119,17 +122,23 @@ class Overview:
         ws.row_dimensions[HEADER_ROW].height = 42
         first = HEADER_ROW + 1
         rows = result.included
+        # the first agency's row is written here and gives the rows' looks; the others are rendered
+        # as worksheet XML with those looks and spliced in below it (see :attr:`body`): 20,000 rows
+        # of openpyxl cells took seconds and a hundred megabytes
+        spliced = []
         for n, s in enumerate(rows):
-            r = first + n
-            ws.cell(r, 1).value = n + 1
-            set_text(ws.cell(r, 2), s.name)
-            set_text(ws.cell(r, 3), str(s.identity.get("kind") or ""))
-            for i, column in enumerate(spec["columns"]):
-                col = len(spec["identity_headers"]) + 1 + i
-                if "share" in column:
-                    self._share(ws, r, col, functools.partial(s.value, fmt))
-                else:
-                    ws.cell(r, col).value = total(fmt, column["sum"], functools.partial(s.value, fmt))
+            values = self._row(first + n, n + 1, s)
+            if n == 0:
+                for col, value in enumerate(values, 1):
+                    cell = ws.cell(first, col)
+                    if isinstance(value, Formula):
+                        self._formula(ws, first, col, value.text, value.value, "0.0%")
+                    elif isinstance(value, str):
+                        set_text(cell, value)
+                    else:
+                        cell.value = value
+            else:
+                spliced.append(values)
         last = first + len(rows) - 1
         total_row = self._total_row = first + len(rows)
         set_text(ws.cell(total_row, 2), spec["total_label"])
@@ -142,13 +151,15 @@ class Overview:
                 value = total(fmt, column["sum"], result.sums.__getitem__)
                 self._formula(ws, total_row, col, f"SUM({letter}{first}:{letter}{max(last, first)})", value)
         looks = style.Looks()
-        for r in range(first, total_row + 1):
+        for r in (first, total_row) if rows else (total_row,):
             for col in range(1, width + 1):
                 is_total, left = r == total_row, col == 2
                 looks.apply(ws.cell(r, col), (is_total, left), lambda t=is_total, lt=left: {
                     "border": style.BORDER, "font": style.font(10, bold=t),
                     "alignment": style.align("left" if lt else "center"),
                     **({"fill": style.fill(style.FORMULA)} if t else {})})
+        self.body = Rows(first + 1, spliced, len(spliced), width,
+                         tuple(ws.cell(first, col).style_id for col in range(1, width + 1)) if rows else ())
         ws.auto_filter.ref = f"A{HEADER_ROW}:{cell_ref(max(last, HEADER_ROW), width)}"
         ws.freeze_panes = cell_ref(first, 3)
         widths = {1: 6, 2: 30, 3: 10}
@@ -156,7 +167,18 @@ class Overview:
             ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 10)
         return width
 
-    def _share(self, ws: Worksheet, row: int, col: int, value_of: Callable[[str], Any]) -> None:
+    def _row(self, row: int, number: int, s) -> list[Any]:
+        """An agency's row of the table: its number, name, kind and indicators."""
+        fmt, spec = self.fmt, self.spec
+        value_of = functools.partial(s.value, fmt)
+        values: list[Any] = [number, s.name, str(s.identity.get("kind") or "")]
+        for i, column in enumerate(spec["columns"]):
+            col = len(spec["identity_headers"]) + 1 + i
+            values.append(self._share_formula(row, col, value_of) if "share" in column
+                          else total(fmt, column["sum"], value_of))
+        return values
+
+    def _share_formula(self, row: int, col: int, value_of: Callable[[str], Any]) -> Formula:
         """A percentage as a formula over the row's own cells; "—" when nothing was closed."""
         spec = self.spec
         labels = [c["label"] for c in spec["columns"]]
@@ -164,7 +186,11 @@ class Overview:
         base = len(spec["identity_headers"]) + 1
         num, den = (get_column_letter(base + labels.index(_label_of(spec, ref))) for ref in column["share"])
         p, w = (total(self.fmt, [ref], value_of) for ref in column["share"])
-        self._formula(ws, row, col, f'IF({den}{row}=0,"—",{num}{row}/{den}{row})', p / w if w else "—", "0.0%")
+        return Formula(f'IF({den}{row}=0,"—",{num}{row}/{den}{row})', p / w if w else "—")
+
+    def _share(self, ws: Worksheet, row: int, col: int, value_of: Callable[[str], Any]) -> None:
+        formula = self._share_formula(row, col, value_of)
+        self._formula(ws, row, col, formula.text, formula.value, "0.0%")
 
     # -- blocks taken from the statutory tables --------------------------------------------------------
     def _ref(self, key: str) -> str:

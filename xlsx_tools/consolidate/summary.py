@@ -47,9 +47,10 @@ class SummaryError(OutputError):
 def write_summary(result: Consolidation, target: Path, fmt: Format | None = None) -> Path:
     """Write the summary of ``result`` to ``target`` atomically, verified before it is moved in."""
     fmt = fmt or load()
-    book = _template_part(result, fmt)
+    book, overview = _template_part(result, fmt)
     parts = _part_names(book, fmt)
     bodies = {parts[name]: rows for name, rows in _bodies(result, fmt).items()}
+    bodies[parts["overview"]] = overview
     return write_atomic(Path(target), lambda tmp: splice(book, tmp, bodies), lambda tmp: verify(tmp, result, fmt))
 
 
@@ -69,7 +70,9 @@ def prefill(result: Consolidation, fmt: Format) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def _template_part(result: Consolidation, fmt: Format) -> bytes:
+def _template_part(result: Consolidation, fmt: Format) -> tuple[bytes, Rows]:
+    """The summary saved by openpyxl (with every formula's value), and the overview's agency rows
+    still to splice into it."""
     wb = template.build(prefill(result, fmt), fmt, summary=True)
     layout = workbook_layout(fmt, True)
     for f in fmt.table_fields:
@@ -80,9 +83,10 @@ def _template_part(result: Consolidation, fmt: Format) -> bytes:
     wb.properties.title = fmt.summary["title"].format(region=result.region or "", year=result.year or "")
     for name in SHEETS:
         _head(wb.create_sheet(fmt.summary[name]["sheet"]), result, name, fmt)
-    overview = Overview(fmt, layout, result).build(wb)
+    overview = Overview(fmt, layout, result)
+    values = overview.build(wb)
     _print_setup(wb, fmt)
-    return cached.workbook_bytes(wb, fmt, extra=overview)
+    return cached.workbook_bytes(wb, fmt, extra=values), overview.body
 
 
 def _print_setup(wb, fmt: Format) -> None:
@@ -169,7 +173,7 @@ def _count(result: Consolidation, name: str) -> int:
 
 def _part_names(book: bytes, fmt: Format) -> dict[str, str]:
     package = open_package(book, "summary")
-    return {name: package.sheets[fmt.summary[name]["sheet"]] for name in SHEETS}
+    return {name: package.sheets[fmt.summary[name]["sheet"]] for name in (*SHEETS, "overview")}
 
 
 # -- the body rows ------------------------------------------------------------------------------

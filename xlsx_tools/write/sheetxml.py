@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..format.address import cell_ref, get_column_letter
+from ..format.address import cell_ref, get_column_letter, parse_ref
 from ..read.values import MAX_TEXT
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -68,26 +68,36 @@ def _letters(width: int) -> list[str]:
     return _LETTERS
 
 
-def row_xml(row: int, values: Sequence[Any]) -> str:
-    """One ``<row>``: None leaves a cell out; numbers, text and :class:`Formula` are typed."""
-    letters = _letters(len(values))
+def row_xml(row: int, values: Sequence[Any], styles: Sequence[int | None] = ()) -> str:
+    """One ``<row>``: None leaves a cell out; numbers, text and :class:`Formula` are typed. With
+    ``styles`` (a cell style number per column, as openpyxl numbers them), every styled column gets
+    its cell, an empty one too (a bordered table has no gaps)."""
+    letters = _letters(max(len(values), len(styles)))
     out = [f'<row r="{row}">']
     for col, value in enumerate(values):
+        look = f' s="{styles[col]}"' if col < len(styles) and styles[col] is not None else ""
         if value is None or value == "":
+            if look:
+                out.append(f'<c r="{letters[col]}{row}"{look}/>')
             continue
         kind = type(value)
         if (kind is float or kind is Decimal) and not math.isfinite(value):
             value, kind = str(value), str  # a cell cannot hold inf or NaN: "inf" as text, as it came
         if kind is int or kind is float or kind is Decimal:
-            out.append(f'<c r="{letters[col]}{row}"><v>{_number(value)}</v></c>')
+            out.append(f'<c r="{letters[col]}{row}"{look}><v>{_number(value)}</v></c>')
         elif kind is bool:
-            out.append(f'<c r="{letters[col]}{row}" t="b"><v>{int(value)}</v></c>')
+            out.append(f'<c r="{letters[col]}{row}"{look} t="b"><v>{int(value)}</v></c>')
         elif kind is Formula:
-            out.append(f'<c r="{letters[col]}{row}"><f>{text_xml(value.text)}</f><v>{_number(value.value)}</v></c>')
+            if isinstance(value.value, str):  # a formula whose result is text ("—")
+                out.append(f'<c r="{letters[col]}{row}"{look} t="str"><f>{text_xml(value.text)}</f>'
+                           f'<v>{text_xml(value.value)}</v></c>')
+            else:
+                out.append(f'<c r="{letters[col]}{row}"{look}><f>{text_xml(value.text)}</f>'
+                           f'<v>{_number(value.value)}</v></c>')
         else:
             text = text_xml(str(value))
             space = ' xml:space="preserve"' if text != text.strip() else ""
-            out.append(f'<c r="{letters[col]}{row}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            out.append(f'<c r="{letters[col]}{row}"{look} t="inlineStr"><is><t{space}>{text}</t></is></c>')
     out.append("</row>")
     return "".join(out)
 
@@ -100,6 +110,8 @@ class Rows:
     rows: Iterable[Sequence[Any]]
     count: int
     width: int
+    #: the cell style number of each column (see :func:`row_xml`); none by default
+    styles: Sequence[int | None] = ()
 
 
 BATCH = 256  # rows rendered per write
@@ -126,7 +138,7 @@ def splice(workbook: bytes, target: Path, parts: dict[str, Rows]) -> None:
                 out.write(head)
                 batch: list[str] = []
                 for row, values in enumerate(block.rows, block.first):
-                    batch.append(row_xml(row, values))
+                    batch.append(row_xml(row, values, block.styles))
                     if len(batch) >= BATCH:
                         out.write("".join(batch).encode("utf-8"))
                         batch.clear()
@@ -135,17 +147,28 @@ def splice(workbook: bytes, target: Path, parts: dict[str, Rows]) -> None:
 
 
 def _around_rows(sheet: bytes, block: Rows) -> tuple[bytes, bytes]:
-    """The sheet's XML before and after the point where the rows go."""
+    """The sheet's XML before and after the point where the rows go: before the first row the sheet
+    already has at or below ``block.first`` (a table's total row and what follows it), else at the
+    end of ``<sheetData>``."""
     if b"<sheetData/>" in sheet:
         sheet = sheet.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
     if b"</sheetData>" not in sheet:
         raise ValueError("worksheet part without sheetData")
     if block.count and block.width:
         last = block.first + block.count - 1
-        dimension = f'<dimension ref="A1:{cell_ref(last, block.width)}"/>'.encode()
-        sheet = _DIMENSION.sub(dimension, sheet, count=1)
+        found = _DIMENSION.search(sheet)
+        if found:
+            end = parse_ref(found.group(1).decode().rpartition(":")[2])
+            last_row, last_col = max(last, end[0]), max(block.width, end[1])
+            sheet = sheet[:found.start()] + f'<dimension ref="A1:{cell_ref(last_row, last_col)}"/>'.encode() \
+                + sheet[found.end():]
+    start = sheet.index(b"<sheetData")
+    for row in _ROW.finditer(sheet, start):
+        if int(row.group(1)) >= block.first:
+            return sheet[:row.start()], sheet[row.start():]
     head, tail = sheet.split(b"</sheetData>", 1)
     return head, b"</sheetData>" + tail
 
 
-_DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
+_ROW = re.compile(rb'<row r="(\d+)"')
+_DIMENSION = re.compile(rb'<dimension ref="([^"]*)"\s*/>')
