@@ -1,4 +1,4 @@
-"""The fast paths of the part reader agree with expat.
+"""The fast paths of the part readers (:mod:`xmlparts`, :mod:`strings`) agree with expat.
 
 Worksheets and shared strings are read with patterns where they look as writers save them, and
 with expat otherwise. Whatever path a part takes, the values must be the ones expat gives: checked
@@ -16,8 +16,9 @@ from fills import correct_values, fill
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlsx_tools.read import xmlparts
-from xlsx_tools.read.xmlparts import SharedStrings, UnsafeXML, XMLError
+from xlsx_tools.read import strings, xmlparts
+from xlsx_tools.read.strings import SharedStrings
+from xlsx_tools.read.xmlparts import UnsafeXML, XMLError
 from xlsx_tools.write import template
 
 HEAD = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -48,13 +49,13 @@ def items(draw) -> bytes:
 
 def strings_expat(data: bytes):
     try:
-        return xmlparts._parse_strings(data)
+        return strings._parse_strings(data)
     except XMLError as exc:
         return type(exc)
 
 
 def strings_fast(data: bytes):
-    fast = xmlparts._fast_strings(data)
+    fast = strings._fast_strings(data)
     if fast is None:
         return None
     try:
@@ -67,10 +68,10 @@ def strings_fast(data: bytes):
 @given(st.lists(items(), max_size=30))
 def test_shared_strings_read_by_the_pattern_equal_expat(parts):
     data = HEAD + SST + b"".join(parts) + b"</sst>"
-    fast = xmlparts._fast_strings(data)
+    fast = strings._fast_strings(data)
     assert isinstance(fast, SharedStrings) or b"&#" in data  # the usual table takes the fast path
-    assert fast is None or list(fast) == xmlparts._parse_strings(data)
-    assert xmlparts.parse_shared_strings(data) == xmlparts._parse_strings(data)
+    assert fast is None or list(fast) == strings._parse_strings(data)
+    assert strings.parse_shared_strings(data) == strings._parse_strings(data)
 
 
 @pytest.mark.parametrize("data, outcome", [
@@ -90,21 +91,21 @@ def test_unusual_tables_go_to_expat_and_end_as_expat_says(data, outcome):
     """Whatever would make expat refuse a table is found when it is opened, never later when a cell
     asks for a string."""
     if isinstance(outcome, type):
-        assert xmlparts._fast_strings(data) is None
-    elif xmlparts._fast_strings(data) is not None:
+        assert strings._fast_strings(data) is None
+    elif strings._fast_strings(data) is not None:
         assert strings_fast(data) == strings_expat(data)
     if isinstance(outcome, type):
         with pytest.raises(outcome):
-            list(xmlparts.parse_shared_strings(data))
+            list(strings.parse_shared_strings(data))
     else:
-        assert list(xmlparts.parse_shared_strings(data)) == outcome
+        assert list(strings.parse_shared_strings(data)) == outcome
 
 
 def test_an_index_past_the_table_is_an_index_error_as_in_a_list():
-    strings = xmlparts.parse_shared_strings(SST + b"<si><t>a</t></si><si><t>b</t></si></sst>")
-    assert isinstance(strings, SharedStrings) and len(strings) == 2 and strings[1] == "b" and strings[-1] == "b"
+    table = strings.parse_shared_strings(SST + b"<si><t>a</t></si><si><t>b</t></si></sst>")
+    assert isinstance(table, SharedStrings) and len(table) == 2 and table[1] == "b" and table[-1] == "b"
     with pytest.raises(IndexError):
-        strings[2]
+        table[2]
 
 
 # -- worksheets --------------------------------------------------------------------------------
@@ -133,6 +134,7 @@ def cells(draw) -> tuple[int, str]:
         f'<c {ref} t="e"><v>#REF!</v></c>',
         f'<c {ref} t="str"><f>A1</f><v>{draw(TEXT)}</v></c>',
         f'<c {ref} t="b"><v>1</v></c>',
+        f'<c {ref} t="str"><is><t>{draw(TEXT)}</t></is></c>',  # an inline run where t= says otherwise
     ]))
 
 
@@ -166,7 +168,7 @@ def assert_parts_agree(data: bytes, name: str, usual: bool) -> int:
                     slow = xmlparts.parse_cells(body, 200, 30)
                     assert (fast.cells, fast.outside) == (slow.cells, slow.outside), (name, part)
             elif part == "xl/sharedStrings.xml":
-                fast = xmlparts._fast_strings(body)
+                fast = strings._fast_strings(body)
                 if fast is not None:
                     assert strings_fast(body) == strings_expat(body), (name, part)
             else:

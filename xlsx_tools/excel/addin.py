@@ -26,7 +26,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..format.declaration import Format, load
-from ..read.xmlparts import XMLError, parse_shared_strings, parse_tree
+from ..read.strings import parse_shared_strings
+from ..read.xmlparts import XMLError, parse_tree
 from ..write.output import OutputError, write_atomic
 
 RIBBON_PART = "customUI/customUI.xml"

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..format.findings import Finding, registered
-from .xmlparts import SheetCells, UnsafeXML, XMLError, parse_relationships, parse_shared_strings, parse_tree, read_cells
+from .strings import parse_shared_strings
+from .xmlparts import SheetCells, UnsafeXML, XMLError, parse_relationships, parse_tree, read_cells
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
