@@ -12,9 +12,10 @@ import difflib
 import functools
 import hashlib
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..format.address import cell_ref, parse_ref
 from ..format.declaration import Field, Format, IdentityField, TextField, load
@@ -25,6 +26,7 @@ from . import values as cellvalues
 from .container import Limits, Package, Refused, open_package
 from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError
 
+T = TypeVar("T")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -42,28 +44,33 @@ class Report:
     level: int = 0  # 0 for an agency's report; 1 for a summary of agencies, 2 for one of summaries …
 
 
-_INPUTS: dict[int, tuple[SheetLayout, dict[tuple[int, int], str]]] = {}
+_KEPT: dict[tuple, tuple[tuple, Any]] = {}
 
 
-def _input_places(sheet: SheetLayout) -> dict[tuple[int, int], str]:
-    """A declared sheet's input cells by (row, column), made once per layout (layouts are cached)."""
-    kept = _INPUTS.get(id(sheet))
-    if kept is None or kept[0] is not sheet:
-        kept = _INPUTS[id(sheet)] = (sheet, {(span.row, span.col): span.ref for span in sheet.cells.values()})
+def _kept(owners: tuple, what: Hashable, make: Callable[[], T]) -> T:
+    """``make()``, made once per ``owners`` (a format, a sheet's layout: cached objects that are not
+    hashable, so known here by identity) and ``what``; every workbook of a batch asks the same."""
+    slot = (*map(id, owners), what)
+    kept = _KEPT.get(slot)
+    if kept is None or any(a is not b for a, b in zip(kept[0], owners, strict=True)):
+        if len(_KEPT) > 16384:  # merges all over a hostile batch: start again rather than grow
+            _KEPT.clear()
+        kept = _KEPT[slot] = (owners, make())
     return kept[1]
 
 
-_COVERED: dict[tuple[int, str], tuple[SheetLayout, str]] = {}
+def _input_places(sheet: SheetLayout) -> dict[tuple[int, int], str]:
+    """A declared sheet's input cells by (row, column)."""
+    return _kept((sheet,), "inputs", lambda: {(span.row, span.col): span.ref for span in sheet.cells.values()})
 
 
 def _covered(sheet: SheetLayout, ref: str) -> str:
-    """The input cells a merged range hides (all but its top-left cell), listed; kept per layout,
-    since the workbooks of a batch share the template's merges."""
-    kept = _COVERED.get((id(sheet), ref))
-    if kept is not None and kept[0] is sheet:
-        return kept[1]
-    if len(_COVERED) > 16384:  # merges all over a hostile batch: start again rather than grow
-        _COVERED.clear()
+    """The input cells a merged range hides (all but its top-left cell), listed; the workbooks of a
+    batch share the template's merges."""
+    return _kept((sheet,), ("merge", ref), lambda: _hidden(sheet, ref))
+
+
+def _hidden(sheet: SheetLayout, ref: str) -> str:
     inputs = _input_places(sheet)
     first, _, last = ref.partition(":")
     (r0, c0), (r1, c1) = parse_ref(first), parse_ref(last or first)
@@ -72,9 +79,7 @@ def _covered(sheet: SheetLayout, ref: str) -> str:
                    if (r, c) in inputs and (r, c) != (r0, c0)]
     else:
         covered = [a1 for (r, c), a1 in inputs.items() if r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0)]
-    listed = "、".join(sorted(covered))
-    _COVERED[(id(sheet), ref)] = (sheet, listed)
-    return listed
+    return "、".join(sorted(covered))
 
 
 _NUMBER, _YEAR, _DATE, _TEXT = "number", "year", "date", "text"
@@ -89,15 +94,12 @@ class _Number:
     integer: bool
 
 
-_PLANS: dict[tuple[int, int], tuple[Format, SheetLayout, list[tuple]]] = {}
-
-
 def _plan(fmt: Format, sheet: SheetLayout) -> list[tuple]:
-    """How to read each value cell of a declared sheet: (key, (row, col), A1, how, field, labels),
-    made once per format and layout, since every workbook of a batch asks the same."""
-    kept = _PLANS.get((id(fmt), id(sheet)))
-    if kept is not None and kept[0] is fmt and kept[1] is sheet:
-        return kept[2]
+    """How to read each value cell of a declared sheet: (key, (row, col), A1, how, field, labels)."""
+    return _kept((fmt, sheet), "plan", lambda: _make_plan(fmt, sheet))
+
+
+def _make_plan(fmt: Format, sheet: SheetLayout) -> list[tuple]:
     plan = []
     for key, span in sheet.cells.items():
         f = fmt.field(key)
@@ -110,7 +112,6 @@ def _plan(fmt: Format, sheet: SheetLayout) -> list[tuple]:
             assert isinstance(f, TextField)
             how, labels = _TEXT, (fmt.section(f.section).title, f.label)
         plan.append((key, (span.row, span.col), span.ref, how, f, labels))
-    _PLANS[(id(fmt), id(sheet))] = (fmt, sheet, plan)
     return plan
 
 
