@@ -5,7 +5,7 @@ and 结果 one of 表四's columns — so a register and the report it becomes c
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..format.declaration import Format, load
 from ..read.reader import label_key
@@ -30,16 +30,25 @@ class RegisterLayout:
     case_types: dict[str, str]  # label → 表四 row key
     case_results: dict[str, str]  # label → 表四 column key (总计 aside)
     pending: str  # 表四's column for cases not concluded (尚未审结)
-    keys: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → comparison key → table key
+
+    @functools.cached_property
+    def _entries(self) -> dict[str, dict[str, str]]:
+        return {"applicant": self.applicants, "result": self.results, "case_type": self.case_types,
+                "case_result": self.case_results}
+
+    @functools.cached_property
+    def _keyed(self) -> dict[str, dict[str, str]]:
+        return {kind: {label_key(label): key for label, key in entries.items()}
+                for kind, entries in self._entries.items()}
 
     def entries(self, kind: str) -> dict[str, str]:
         """The declared entries of a choice column, by label."""
-        return {"applicant": self.applicants, "result": self.results, "case_type": self.case_types,
-                "case_result": self.case_results}[kind]
+        return self._entries[kind]
 
     def keyed(self, kind: str) -> dict[str, str]:
-        """The entries by their comparison key (spaces, width and quotes aside), for matching typed text."""
-        return self.keys[kind]
+        """The entries by their comparison key (spaces, width and quotes aside), for matching typed
+        text; made once per layout (every row of a register asks)."""
+        return self._keyed[kind]
 
 
 @functools.cache
@@ -55,7 +64,7 @@ def register_layout(fmt: Format | None = None) -> RegisterLayout:
                if (r.parent == spec["results_group"] or r.parent in groups) and r.key not in totals}
     case_results = {c.label: c.key for c in t4.leaf_columns if not c.is_total}
     pending = spec["case_pending"]
-    layout = RegisterLayout(
+    return RegisterLayout(
         columns=tuple(Column(**c) for c in spec["columns"]),
         case_columns=tuple(Column(**c) for c in spec["case_columns"]),
         applicants={c.label: c.key for c in t3.leaf_columns if not c.is_total},
@@ -64,6 +73,3 @@ def register_layout(fmt: Format | None = None) -> RegisterLayout:
         case_results=case_results,
         pending=pending,
     )
-    for kind in ("applicant", "result", "case_type", "case_result"):
-        layout.keys[kind] = {label_key(label): key for label, key in layout.entries(kind).items()}
-    return layout
