@@ -40,7 +40,7 @@ def keys(fmt: Format, ref: str) -> tuple[str, ...]:
     (the row's 总计), ``t3.denied.*`` (every row under the group 不予公开, column 总计). Cached:
     every agency's row asks for the same references."""
     if ref in fmt.fields:
-        return [ref]
+        return (ref,)
     table_key, row, *rest = ref.split(".")
     table = fmt.table(table_key)
     total = next(c.key for c in table.leaf_columns if c.is_total)
@@ -131,8 +131,8 @@ class Overview:
             if n == 0:
                 for col, value in enumerate(values, 1):
                     cell = ws.cell(first, col)
-                    if isinstance(value, Formula):
-                        self._formula(ws, first, col, value.text, value.value, "0.0%")
+                    if isinstance(value, Formula):  # a share
+                        self._percent(ws, first, col, value)
                     elif isinstance(value, str):
                         set_text(cell, value)
                     else:
@@ -145,7 +145,7 @@ class Overview:
         for i, column in enumerate(spec["columns"]):
             col = len(spec["identity_headers"]) + 1 + i
             if "share" in column:
-                self._share(ws, total_row, col, result.sums.__getitem__)
+                self._percent(ws, total_row, col, self._share_formula(total_row, col, result.sums.__getitem__))
             else:
                 letter = get_column_letter(col)
                 value = total(fmt, column["sum"], result.sums.__getitem__)
@@ -188,8 +188,7 @@ class Overview:
         p, w = (total(self.fmt, [ref], value_of) for ref in column["share"])
         return Formula(f'IF({den}{row}=0,"—",{num}{row}/{den}{row})', p / w if w else "—")
 
-    def _share(self, ws: Worksheet, row: int, col: int, value_of: Callable[[str], Any]) -> None:
-        formula = self._share_formula(row, col, value_of)
+    def _percent(self, ws: Worksheet, row: int, col: int, formula: Formula) -> None:
         self._formula(ws, row, col, formula.text, formula.value, "0.0%")
 
     # -- blocks taken from the statutory tables --------------------------------------------------------
