@@ -10,7 +10,6 @@ LibreOffice and Gnumeric, cell by cell.
 
 from __future__ import annotations
 
-import ast
 import string
 from collections.abc import Mapping
 from typing import Any
@@ -18,15 +17,15 @@ from typing import Any
 from ..format import uscc
 from ..format.declaration import Field, Format, IdentityField, Table, TextField
 from ..format.layout import WorkbookLayout, check_cells, input_ranges
-from ..format.rules import TOTAL_PARTS, Check, RuleError, checks, resolve, text_keys
+from ..format.rules import Check, checks
+from ..format.walker import Walker
 from . import spreadsheet as ss
 
-_COMPARE = {ast.Eq: "=", ast.NotEq: "<>", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 #: a field's content when its cell holds the template's own total formula
 COMPUTED = object()
 
 
-class Live:
+class Live(Walker):
     """The template's formulas over one workbook's contents.
 
     ``contents`` maps field keys to cell contents (see :func:`spreadsheet.content`); a key that is
@@ -35,7 +34,8 @@ class Live:
     """
 
     def __init__(self, fmt: Format, layout: WorkbookLayout, contents: Mapping[str, Any]):
-        self.fmt, self.layout, self.contents = fmt, layout, contents
+        super().__init__(fmt)
+        self.layout, self.contents = layout, contents
         self._totals: dict[str, Any] = {}
         self._at = {(sheet, span.row, span.col): key for key, (sheet, span) in layout.cells.items()}
 
@@ -59,75 +59,73 @@ class Live:
             out.append((cells, kind))
         return out
 
-    # -- conditions (mirroring format.formula.Translator) ----------------------------------------------
-    def condition(self, node: ast.expr) -> Any:
-        """True, False or an :class:`spreadsheet.Error`, as the condition's formula gives."""
-        if isinstance(node, ast.BoolOp):
-            if isinstance(node.op, ast.And):
-                return ss.both([self.condition(v) for v in node.values])
-            return any(_caught(self.condition(v)) for v in node.values)  # OR(IFERROR(part,FALSE),…)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return ss.negate(self.condition(node.operand))
-        if isinstance(node, ast.Compare):
-            return self._compare(node)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        raise RuleError(f"not a condition: {ast.unparse(node)}")
+    # -- conditions, as format.formula.Translator writes them ---------------------------------------
+    def all_of(self, parts: list) -> Any:
+        return ss.both(parts)
 
-    def value(self, node: ast.expr) -> Any:
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return ss.add(0, self.value(node.operand), -1)
-        if isinstance(node, ast.BinOp):
-            return ss.add(self.value(node.left), self.value(node.right), 1 if isinstance(node.op, ast.Add) else -1)
-        target = resolve(self.fmt, node)
-        if isinstance(target, Field):
-            return ss.range_sum([self.cell(target.key)])
-        if isinstance(target, (IdentityField, TextField)):
-            return ss.trim(self.cell(target.key))
-        raise RuleError(f"not a value: {ast.unparse(node)}")
+    def any_of(self, parts: list) -> Any:
+        return any(_caught(p) for p in parts)  # OR(IFERROR(part,FALSE),…)
 
-    def _compare(self, node: ast.Compare) -> Any:
-        op, right = node.ops[0], node.comparators[0]
-        left = self.value(node.left)
-        if isinstance(op, (ast.In, ast.NotIn)):
-            hit = ss.either([ss.compare(left, "=", self.value(e)) for e in right.elts])  # type: ignore[attr-defined]
-            return hit if isinstance(op, ast.In) else ss.negate(hit)
-        return ss.compare(left, _COMPARE[type(op)], self.value(right))
+    def negate(self, part: Any) -> Any:
+        return ss.negate(part)
 
-    def _call(self, node: ast.Call) -> Any:
-        fn = node.func.id  # type: ignore[attr-defined]
-        if fn == "mentions":
-            first = node.args[0]
-            targets = first.elts if isinstance(first, ast.Tuple) else [first]
-            cells = [self.cell(k) for t in targets for k in text_keys(resolve(self.fmt, t))]
-            phrases = [a.value for a in node.args[1:]]  # type: ignore[attr-defined]
-            return any(ss.search(p, c) for c in cells for p in phrases)
-        target = resolve(self.fmt, node.args[0])
-        if fn == "present":
-            parts = [ss.compare(ss.length(ss.trim(self.cell(k))), ">", 0) for k in text_keys(target)]
-            return parts[0] if len(parts) == 1 else ss.both(parts)
-        if fn == "valid_cells":
-            return ss.compare(self.bad_cell_count(target), "=", 0)
-        if fn == "no_blanks":
-            return sum(ss.count_blank(cells) for cells, _ in self._ranges(target)) == 0
-        if fn == "no_placeholders":
-            return self._placeholder_count(target) == 0
-        if fn in TOTAL_PARTS:
-            parts = ss.range_sum([self.cell(k) for k in getattr(target, TOTAL_PARTS[fn])])
-            return ss.compare(ss.range_sum([self.cell(target.key)]), "=", parts)
-        value = self.cell(target.key)
-        if fn == "uscc":
-            return _uscc(value)
-        if fn == "choice":
-            return ss.either([ss.compare(value, "=", c) for c in target.choices])
-        if fn == "year":
-            return self._year(value)
-        if fn == "date":
-            since = ss.date_serial(self.fmt.meta["first_year"], 1, 1)
-            return ss.both([ss.is_number(value), ss.compare(value, ">=", since)])
-        raise RuleError(f"no evaluation for {fn}()")
+    def compare(self, left: Any, op: str, right: Any) -> Any:
+        return ss.compare(left, op, right)
+
+    def one_of(self, left: Any, choices: list) -> Any:
+        return ss.either([ss.compare(left, "=", c) for c in choices])
+
+    # -- values -------------------------------------------------------------------------------------
+    def constant(self, value: Any) -> Any:
+        return value
+
+    def minus(self, value: Any) -> Any:
+        return ss.add(0, value, -1)
+
+    def arithmetic(self, left: Any, op: str, right: Any) -> Any:
+        return ss.add(left, right, 1 if op == "+" else -1)
+
+    def number(self, field: Field) -> Any:
+        return ss.range_sum([self.cell(field.key)])
+
+    def text(self, field: IdentityField | TextField) -> Any:
+        return ss.trim(self.cell(field.key))
+
+    # -- functions ----------------------------------------------------------------------------------
+    def call_present(self, keys: list[str]) -> Any:
+        parts = [ss.compare(ss.length(ss.trim(self.cell(k))), ">", 0) for k in keys]
+        return parts[0] if len(parts) == 1 else ss.both(parts)
+
+    def call_uscc(self, field: IdentityField) -> Any:
+        return _uscc(self.cell(field.key))
+
+    def call_choice(self, field: IdentityField) -> Any:
+        return ss.either([ss.compare(self.cell(field.key), "=", c) for c in field.choices])
+
+    def call_year(self, field: IdentityField) -> Any:
+        return self._year(self.cell(field.key))
+
+    def call_date(self, field: IdentityField) -> Any:
+        value, since = self.cell(field.key), ss.date_serial(self.fmt.meta["first_year"], 1, 1)
+        return ss.both([ss.is_number(value), ss.compare(value, ">=", since)])
+
+    def call_mentions(self, keys: list[str], phrases: list[str]) -> Any:
+        return any(ss.search(p, self.cell(k)) for k in keys for p in phrases)
+
+    def call_valid_cells(self, table: Table) -> Any:
+        return ss.compare(self.bad_cell_count(table), "=", 0)
+
+    def call_no_blanks(self, table: Table) -> Any:
+        return sum(ss.count_blank(cells) for cells, _ in self._ranges(table)) == 0
+
+    def call_no_placeholders(self, table: Table) -> Any:
+        return self._placeholder_count(table) == 0
+
+    def call_row_total(self, total: Field, parts: list[str]) -> Any:
+        summed = ss.range_sum([self.cell(k) for k in parts])
+        return ss.compare(ss.range_sum([self.cell(total.key)]), "=", summed)
+
+    call_column_total = call_row_total
 
     def _year(self, value: Any) -> Any:
         """``AND(LEN(TRIM(x))=4, y=INT(y), y>=first, y<=9999)`` with ``y = --TRIM(x)``."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import math
+import operator
 import re
 from functools import cache
 
@@ -23,22 +25,31 @@ from ..format import uscc
 from ..format.declaration import Field, Format, load
 from ..format.findings import Finding, registered
 from ..format.layout import workbook_layout
-from ..format.rules import TOTAL_PARTS, Check, RuleError, cellwise, checks, marked_keys, resolve, text_keys, top_call
+from ..format.rules import CELLWISE, TOTAL_PARTS, Check, cellwise, checks, marked_keys, resolve, top_call
+from ..format.walker import Walker
 from ..read.reader import Report
 from . import narrative
 
-_OPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
+_OPS = {"=": "eq", "<>": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 TOLERANCE = 1e-6  # integer identities are exact; 万元 sums compare well inside 0.0001
 _EVALUATOR: dict[str, Evaluator] = {}
 
 
-class Evaluator:
+class Evaluator(Walker):
     """Rule conditions over a stacked frame: each node becomes one numpy array (a value per report,
     in the frame's row order). Plain arrays, not Series: a chunk's few hundred reports make every
-    pandas operation cost more in overhead than in arithmetic, and the rules take thousands of them."""
+    pandas operation cost more in overhead than in arithmetic, and the rules take thousands of them.
+
+    The cell-wise functions (:data:`format.rules.CELLWISE`: S6's and S7's checks of single cells)
+    are decided where each cell is typed, by the reader (:mod:`read.values`) and :func:`cell_schema`:
+    the frame holds a number or NaN, and a NaN may have been a blank, a text or an error value.
+    """
+
+    elsewhere = CELLWISE
 
     def __init__(self, fmt: Format, df: pd.DataFrame):
-        self.fmt, self.df = fmt, df
+        super().__init__(fmt)
+        self.df = df
         self._numbers: dict[str, np.ndarray] = {}
         self._texts: dict[str, np.ndarray] = {}
         self._said: dict[str, dict] = {}
@@ -66,7 +77,8 @@ class Evaluator:
             return self.df[key].to_numpy(dtype=object)
         return np.full(len(self.df), None, dtype=object)
 
-    def number(self, key: str) -> np.ndarray:
+    def numbers(self, key: str) -> np.ndarray:
+        """A field's column as floats, a blank (or text) as 0."""
         if key not in self._numbers:
             column = self.df[key] if key in self.df else None
             if column is not None and column.dtype == np.float64:  # the table fields, as stacked
@@ -77,98 +89,96 @@ class Evaluator:
             self._numbers[key] = values
         return self._numbers[key]
 
-    def text(self, key: str) -> np.ndarray:
+    def texts(self, key: str) -> np.ndarray:
+        """A field's column as trimmed text, a blank as ""."""
         if key not in self._texts:
             self._texts[key] = np.array(["" if v is None or v != v else str(v).strip() for v in self._column(key)],
                                         dtype=object)
         return self._texts[key]
 
-    def condition(self, node: ast.expr) -> np.ndarray:
-        if isinstance(node, ast.BoolOp):
-            parts = [self.condition(v) for v in node.values]
-            out = parts[0]
-            for p in parts[1:]:
-                out = (out & p) if isinstance(node.op, ast.And) else (out | p)
-            return out
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return ~self.condition(node.operand)
-        if isinstance(node, ast.Compare):
-            return self._compare(node)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        raise RuleError(f"not a condition: {ast.unparse(node)}")
+    # -- conditions -----------------------------------------------------------------------------
+    def all_of(self, parts: list[np.ndarray]) -> np.ndarray:
+        return functools.reduce(operator.and_, parts)
 
-    def value(self, node: ast.expr) -> np.ndarray | float | str:
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -self.value(node.operand)
-        if isinstance(node, ast.BinOp):
-            left, right = self.value(node.left), self.value(node.right)
-            return left + right if isinstance(node.op, ast.Add) else left - right
-        target = resolve(self.fmt, node)
-        return self.number(target.key) if isinstance(target, Field) else self.text(target.key)
+    def any_of(self, parts: list[np.ndarray]) -> np.ndarray:
+        return functools.reduce(operator.or_, parts)
 
-    def _compare(self, node: ast.Compare) -> np.ndarray:
-        op, right_node = node.ops[0], node.comparators[0]
-        left = self.value(node.left)
-        if isinstance(op, (ast.In, ast.NotIn)):
-            choices = [self.value(e) for e in right_node.elts]  # type: ignore[attr-defined]
-            hit = _isin(left, choices)
-            return hit if isinstance(op, ast.In) else ~hit
-        right = self.value(right_node)
+    def negate(self, part: np.ndarray) -> np.ndarray:
+        return ~part
+
+    def compare(self, left, op: str, right) -> np.ndarray:
+        """Numbers compare within :data:`TOLERANCE` (万元 sums); text exactly."""
         if isinstance(left, np.ndarray) and left.dtype.kind == "f" and not isinstance(right, str):
             diff = left - right
-            name = _OPS[type(op)]
-            if name in ("eq", "ne"):
+            if op in ("=", "<>"):
                 close = np.abs(diff) <= TOLERANCE
-                return close if name == "eq" else ~close
-            return {"lt": diff < -TOLERANCE, "le": diff <= TOLERANCE,
-                    "gt": diff > TOLERANCE, "ge": diff >= -TOLERANCE}[name]
-        return np.asarray(getattr(left, f"__{_OPS[type(op)]}__")(right), dtype=bool)
+                return close if op == "=" else ~close
+            return {"<": diff < -TOLERANCE, "<=": diff <= TOLERANCE,
+                    ">": diff > TOLERANCE, ">=": diff >= -TOLERANCE}[op]
+        return np.asarray(getattr(left, f"__{_OPS[op]}__")(right), dtype=bool)
 
-    def _call(self, node: ast.Call) -> np.ndarray:
-        fn = node.func.id  # type: ignore[attr-defined]
-        fmt = self.fmt
-        rows = len(self.df)
-        if fn == "mentions":
-            first = node.args[0]
-            targets = first.elts if isinstance(first, ast.Tuple) else [first]
-            pattern = re.compile("|".join(re.escape(a.value) for a in node.args[1:]))  # type: ignore[attr-defined]
-            hit = np.zeros(rows, dtype=bool)
-            for t in targets:
-                for key in text_keys(resolve(fmt, t)):
-                    hit |= np.fromiter((pattern.search(v) is not None for v in self.text(key)), bool, rows)
-            return hit
-        target = resolve(fmt, node.args[0])
-        if fn == "present":
-            ok = np.ones(rows, dtype=bool)
-            for key in text_keys(target):
-                ok &= self.text(key) != ""
-            return ok
-        if fn in TOTAL_PARTS:
-            total, parts = self.total_sides(fn, target)
-            return np.abs(total - parts) <= TOLERANCE
-        column = self._column(target.key)
-        if fn == "uscc":
-            return np.fromiter((isinstance(v, str) and uscc.is_valid(v) for v in column), bool, rows)
-        if fn == "choice":
-            return _isin(self.text(target.key), target.choices)
-        if fn == "year":
-            first = fmt.meta["first_year"]
-            return np.fromiter((isinstance(v, int) and not isinstance(v, bool) and first <= v <= 9999
-                                for v in column), bool, rows)
-        if fn == "date":
-            since = dt.date(fmt.meta["first_year"], 1, 1)
-            return np.fromiter((isinstance(v, dt.date) and v >= since for v in column), bool, rows)
-        raise RuleError(f"no evaluation for {fn}()")
+    def one_of(self, left, choices: list) -> np.ndarray:
+        return _isin(left, choices)
 
-    def total_sides(self, fn: str, target: Field) -> tuple[np.ndarray, np.ndarray]:
-        parts = getattr(target, TOTAL_PARTS[fn])
-        total = np.zeros(len(self.df))
+    # -- values ---------------------------------------------------------------------------------
+    def constant(self, value):
+        return value
+
+    def minus(self, value):
+        return -value
+
+    def arithmetic(self, left, op: str, right):
+        return left + right if op == "+" else left - right
+
+    def number(self, field: Field) -> np.ndarray:
+        return self.numbers(field.key)
+
+    def text(self, field) -> np.ndarray:
+        return self.texts(field.key)
+
+    # -- functions ------------------------------------------------------------------------------
+    def call_present(self, keys: list[str]) -> np.ndarray:
+        ok = np.ones(len(self.df), dtype=bool)
+        for key in keys:
+            ok &= self.texts(key) != ""
+        return ok
+
+    def call_uscc(self, field) -> np.ndarray:
+        return np.fromiter((isinstance(v, str) and uscc.is_valid(v) for v in self._column(field.key)), bool,
+                           len(self.df))
+
+    def call_choice(self, field) -> np.ndarray:
+        return _isin(self.texts(field.key), field.choices)
+
+    def call_year(self, field) -> np.ndarray:
+        first = self.fmt.meta["first_year"]
+        return np.fromiter((isinstance(v, int) and not isinstance(v, bool) and first <= v <= 9999
+                            for v in self._column(field.key)), bool, len(self.df))
+
+    def call_date(self, field) -> np.ndarray:
+        since = dt.date(self.fmt.meta["first_year"], 1, 1)
+        return np.fromiter((isinstance(v, dt.date) and v >= since for v in self._column(field.key)), bool,
+                           len(self.df))
+
+    def call_mentions(self, keys: list[str], phrases: list[str]) -> np.ndarray:
+        pattern = re.compile("|".join(re.escape(p) for p in phrases))
+        hit = np.zeros(len(self.df), dtype=bool)
+        for key in keys:
+            hit |= np.fromiter((pattern.search(v) is not None for v in self.texts(key)), bool, len(self.df))
+        return hit
+
+    def call_row_total(self, total: Field, parts: list[str]) -> np.ndarray:
+        shown, summed = self.total_sides(total, parts)
+        return np.abs(shown - summed) <= TOLERANCE
+
+    call_column_total = call_row_total
+
+    def total_sides(self, total: Field, parts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """A total as shown, and the sum of its parts."""
+        summed = np.zeros(len(self.df))
         for k in parts:
-            total = total + self.number(k)
-        return self.number(target.key), total
+            summed = summed + self.numbers(k)
+        return self.numbers(total.key), summed
 
     def sides(self, check: Check) -> tuple[pd.Series, pd.Series] | None:
         """The two numbers a failing check compares, for its message (None when not numeric), as
@@ -176,7 +186,8 @@ class Evaluator:
         tree = check.tree
         fn = top_call(tree)
         if fn in TOTAL_PARTS:
-            total, parts = self.total_sides(fn, resolve(self.fmt, tree.args[0]))  # type: ignore[attr-defined]
+            target = resolve(self.fmt, tree.args[0])  # type: ignore[attr-defined]
+            total, parts = self.total_sides(target, getattr(target, TOTAL_PARTS[fn]))
             return self.series(total), self.series(parts)
         if isinstance(tree, ast.Compare) and not isinstance(tree.ops[0], (ast.In, ast.NotIn)):
             left, right = self.value(tree.left), self.value(tree.comparators[0])

@@ -10,15 +10,11 @@ written out one term per cell. :mod:`check.formulas` computes what each formula 
 
 from __future__ import annotations
 
-import ast
-
 from . import uscc
 from .address import cell_ref, parse_ref, sheet_ref
 from .declaration import Field, Format, IdentityField, Table, TextField
 from .layout import Span, WorkbookLayout, input_ranges
-from .rules import TOTAL_PARTS, RuleError, resolve, text_keys
-
-_COMPARE = {ast.Eq: "=", ast.NotEq: "<>", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+from .walker import Walker
 
 
 def text(value: str) -> str:
@@ -31,11 +27,15 @@ def status(condition: str, ok: str, fail: str) -> str:
     return f"IFERROR(IF({condition},{text(ok)},{text(fail)}),{text(fail)})"
 
 
-class Translator:
-    """Turns parsed rule conditions into formula text against one workbook layout."""
+class Translator(Walker):
+    """Turns parsed rule conditions into formula text against one workbook layout.
+
+    Every condition is a boolean formula expression and every value a scalar one, both without
+    the leading '='.
+    """
 
     def __init__(self, fmt: Format, layout: WorkbookLayout):
-        self.fmt = fmt
+        super().__init__(fmt)
         self.layout = layout
 
     # -- references ---------------------------------------------------------------------------
@@ -47,89 +47,81 @@ class Translator:
         return [(f"{sheet_ref(table.sheet)}!{_abs_range(span)}", kind)
                 for span, kind in input_ranges(table, self.layout)]
 
-    # -- expressions --------------------------------------------------------------------------
-    def condition(self, node: ast.expr) -> str:
-        """A boolean formula expression (without the leading '=')."""
-        if isinstance(node, ast.BoolOp):
-            if isinstance(node.op, ast.And):  # an error in any part fails the check as a whole
-                return f"AND({','.join(self.condition(v) for v in node.values)})"
-            # one part holding is enough, even where another cannot be computed (a blank code)
-            return f"OR({','.join(f'IFERROR({self.condition(v)},FALSE)' for v in node.values)})"
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return f"NOT({self.condition(node.operand)})"
-        if isinstance(node, ast.Compare):
-            return self._compare(node)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        raise RuleError(f"not a condition: {ast.unparse(node)}")
+    # -- conditions ---------------------------------------------------------------------------
+    def all_of(self, parts: list[str]) -> str:
+        return f"AND({','.join(parts)})"  # an error in any part fails the check as a whole
 
-    def value(self, node: ast.expr) -> str:
-        """A scalar formula expression: a number cell is read with SUM(), so text counts as 0 here
-        (text in a number cell is S6's finding, not every identity's). Not N(): Gnumeric gives
-        #NUM! for N() of an empty cell."""
-        if isinstance(node, ast.Constant):
-            return text(node.value) if isinstance(node.value, str) else repr(node.value)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return f"-{self.value(node.operand)}"
-        if isinstance(node, ast.BinOp):
-            op = "+" if isinstance(node.op, ast.Add) else "-"
-            return f"({self.value(node.left)}{op}{self.value(node.right)})"
-        target = resolve(self.fmt, node)
-        if isinstance(target, Field):
-            return f"SUM({self.ref(target.key)})"
-        if isinstance(target, (IdentityField, TextField)):
-            return f"TRIM({self.ref(target.key)})"
-        raise RuleError(f"not a value: {ast.unparse(node)}")
+    def any_of(self, parts: list[str]) -> str:
+        # one part holding is enough, even where another cannot be computed (a blank code)
+        return f"OR({','.join(f'IFERROR({p},FALSE)' for p in parts)})"
 
-    def _compare(self, node: ast.Compare) -> str:
-        op, right = node.ops[0], node.comparators[0]
-        left = self.value(node.left)
-        if isinstance(op, (ast.In, ast.NotIn)):
-            if not isinstance(right, ast.Tuple):
-                raise RuleError(f"'in' needs a tuple: {ast.unparse(node)}")
-            any_of = f"OR({','.join(f'{left}={self.value(e)}' for e in right.elts)})"
-            return any_of if isinstance(op, ast.In) else f"NOT({any_of})"
-        return f"{left}{_COMPARE[type(op)]}{self.value(right)}"
+    def negate(self, part: str) -> str:
+        return f"NOT({part})"
 
-    def _call(self, node: ast.Call) -> str:
-        fn = node.func.id  # type: ignore[attr-defined]
-        if fn == "mentions":
-            first = node.args[0]
-            targets = first.elts if isinstance(first, ast.Tuple) else [first]
-            cells = [self.ref(k) for t in targets for k in text_keys(resolve(self.fmt, t))]
-            phrases = [a.value for a in node.args[1:]]  # type: ignore[attr-defined]
-            return "OR(" + ",".join(
-                f"ISNUMBER(SEARCH({text(p)},{c}))" for c in cells for p in phrases
-            ) + ")"
-        target = resolve(self.fmt, node.args[0])
-        if fn == "present":
-            refs = [self.ref(k) for k in text_keys(target)]
-            parts = [f"LEN(TRIM({r}))>0" for r in refs]
-            return parts[0] if len(parts) == 1 else f"AND({','.join(parts)})"
-        if fn == "valid_cells":
-            return f"{self.bad_cell_count(target)}=0"
-        if fn == "no_blanks":
-            return "+".join(f"COUNTBLANK({r})" for r, _ in self._sheet_ranges(target)) + "=0"
-        if fn == "no_placeholders":
-            return f"{self._placeholder_count(target)}=0"
-        if fn in TOTAL_PARTS:
-            sheet = sheet_ref(self.layout.locate(target.key)[0])
-            parts = getattr(target, TOTAL_PARTS[fn])
-            spans = [self.layout.locate(k)[1] for k in parts]  # parts share the sheet
-            parts = ",".join(f"{sheet}!{r}" for r in self.compact(spans))
-            return f"SUM({self.ref(target.key)})=SUM({parts})"
-        ref = self.ref(target.key)
-        if fn == "uscc":
-            return uscc_formula(ref)
-        if fn == "choice":
-            return "OR(" + ",".join(f"{ref}={text(c)}" for c in target.choices) + ")"
-        if fn == "year":  # a number, or digits typed as text; "2025年" fails (the error → ✘)
-            first = self.fmt.meta["first_year"]
-            y = f"(--TRIM({ref}))"
-            return f"AND(LEN(TRIM({ref}))=4,{y}=INT({y}),{y}>={first},{y}<=9999)"
-        if fn == "date":
-            return f"AND(ISNUMBER({ref}),{ref}>=DATE({self.fmt.meta['first_year']},1,1))"
-        raise RuleError(f"no formula for {fn}()")
+    def compare(self, left: str, op: str, right: str) -> str:
+        return f"{left}{op}{right}"
+
+    def one_of(self, left: str, choices: list[str]) -> str:
+        return f"OR({','.join(f'{left}={c}' for c in choices)})"
+
+    # -- values -------------------------------------------------------------------------------
+    def constant(self, value) -> str:
+        return text(value) if isinstance(value, str) else repr(value)
+
+    def minus(self, value: str) -> str:
+        return f"-{value}"
+
+    def arithmetic(self, left: str, op: str, right: str) -> str:
+        return f"({left}{op}{right})"
+
+    def number(self, field: Field) -> str:
+        """A number cell is read with SUM(), so text counts as 0 here (text in a number cell is
+        S6's finding, not every identity's). Not N(): Gnumeric gives #NUM! for N() of an empty cell."""
+        return f"SUM({self.ref(field.key)})"
+
+    def text(self, field: IdentityField | TextField) -> str:
+        return f"TRIM({self.ref(field.key)})"
+
+    # -- functions ----------------------------------------------------------------------------
+    def call_present(self, keys: list[str]) -> str:
+        parts = [f"LEN(TRIM({self.ref(k)}))>0" for k in keys]
+        return parts[0] if len(parts) == 1 else self.all_of(parts)
+
+    def call_uscc(self, field: IdentityField) -> str:
+        return uscc_formula(self.ref(field.key))
+
+    def call_choice(self, field: IdentityField) -> str:
+        ref = self.ref(field.key)
+        return "OR(" + ",".join(f"{ref}={text(c)}" for c in field.choices) + ")"
+
+    def call_year(self, field: IdentityField) -> str:
+        """A number, or digits typed as text; "2025年" fails (the error → ✘)."""
+        ref, first = self.ref(field.key), self.fmt.meta["first_year"]
+        y = f"(--TRIM({ref}))"
+        return f"AND(LEN(TRIM({ref}))=4,{y}=INT({y}),{y}>={first},{y}<=9999)"
+
+    def call_date(self, field: IdentityField) -> str:
+        ref = self.ref(field.key)
+        return f"AND(ISNUMBER({ref}),{ref}>=DATE({self.fmt.meta['first_year']},1,1))"
+
+    def call_mentions(self, keys: list[str], phrases: list[str]) -> str:
+        return "OR(" + ",".join(f"ISNUMBER(SEARCH({text(p)},{self.ref(k)}))" for k in keys for p in phrases) + ")"
+
+    def call_valid_cells(self, table: Table) -> str:
+        return f"{self.bad_cell_count(table)}=0"
+
+    def call_no_blanks(self, table: Table) -> str:
+        return "+".join(f"COUNTBLANK({r})" for r, _ in self._sheet_ranges(table)) + "=0"
+
+    def call_no_placeholders(self, table: Table) -> str:
+        return f"{self._placeholder_count(table)}=0"
+
+    def call_row_total(self, total: Field, parts: list[str]) -> str:
+        sheet = sheet_ref(self.layout.locate(total.key)[0])
+        spans = [self.layout.locate(k)[1] for k in parts]  # parts share the sheet
+        return f"SUM({self.ref(total.key)})=SUM({','.join(f'{sheet}!{r}' for r in self.compact(spans))})"
+
+    call_column_total = call_row_total
 
     def _placeholder_count(self, table: Table) -> str:
         return "(" + "+".join(f"COUNTIF({r},{text(p)})" for r, _ in self._sheet_ranges(table)
