@@ -36,6 +36,7 @@ def round_trip(workbooks: list[Path], work: Path) -> dict[str, dict[str, dict]]:
     return back
 
 
+@pytest.mark.slow  # every sample through .docx, .html and the import
 def test_every_sample_reads_back_to_exactly_its_values(tmp_path):
     back = round_trip(SAMPLES, tmp_path)
     for kind, found in back.items():
@@ -47,11 +48,12 @@ _TEXT = st.text(alphabet=st.sampled_from(list("政府信息公开工作年度报
                 min_size=1, max_size=60)
 
 
+@pytest.mark.slow  # a generated corpus: random fills through .docx and .html and back
 def test_random_valid_fills_read_back_to_exactly_their_values(tmp_path):
     """Random balanced tables and random narrative (several paragraphs) through the library: each
     example's .docx and .html import back to exactly the workbook's values and texts."""
     from xlsx_tools.published.conversion import import_paths
-    from xlsx_tools.published.reporting import make_reports
+    from xlsx_tools.report.batch import make_reports
 
     names = iter(range(10_000))
 
@@ -119,7 +121,7 @@ def test_narrative_is_printed_as_written(tmp_path):
 
 
 def test_control_characters_are_removed_and_a_bare_none_is_printed_as_such():
-    from xlsx_tools.published.composition import paragraphs
+    from xlsx_tools.report.composition import paragraphs
 
     assert paragraphs("第一段\x07结束\r\n\r\n第二段\x1b", FMT) == ["第一段结束", "第二段"]
     assert paragraphs("无", FMT) == [FMT.report["empty"]]
@@ -152,6 +154,7 @@ def test_the_web_page_is_self_contained_with_the_statutory_merges(tmp_path):
     assert tables[1].find(".//th[@colspan='7']") is not None and tables[2].find(".//th[@colspan='10']") is not None
 
 
+@pytest.mark.slow  # a merge, then the report of its summary
 def test_a_district_summary_makes_a_report_with_its_region(tmp_path):
     merged = tmp_path / "汇总.xlsx"
     assert nianbao("merge", ROOT / "samples" / "报表" / "2024", "-o", merged).returncode == 0

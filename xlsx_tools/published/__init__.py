@@ -1,14 +1,12 @@
-"""Published reports read and written (stage 8: may import ``format``, ``read``, ``check``,
-``write``, ``consolidate``, ``archive`` and ``register``).
+"""Published reports read (stage 8: may import ``format``, ``read``, ``check``, ``write``,
+``consolidate``, ``archive`` and ``register``).
 
 Owns ``nianbao import``, in the order its data flows: a published file is read by the front end its
 suffix names (:mod:`sources` → :mod:`plaintext`, :mod:`word`, :mod:`webpage`, :mod:`pdfdoc`) into a
-:class:`document.Document` of lines of cells, each naming its place in the source; :mod:`matcher`
+:class:`document.Document` (:mod:`document`) of lines of cells, each naming its place in the source; :mod:`matcher`
 walks the lines — :mod:`headings`, :mod:`tablerows` (:mod:`rowlabels` names a row, :mod:`columns`
 a column) and :mod:`texts`, comparing labels as :mod:`labels` says — into an
-:class:`imported.Imported`; :mod:`record` writes it into the template with its 导入记录 sheet, and
-:mod:`conversion` runs the whole batch and validates what it wrote.
-``nianbao report`` runs the other way: :mod:`reporting` checks each workbook, :mod:`composition`
-composes its report (title, sections, the tables as grids), and :mod:`docxreport` and
-:mod:`htmlreport` write it; the PDF comes from the .docx through :mod:`write.libreoffice`.
+:class:`imported.Imported` (:mod:`imported`); :mod:`record` writes it into the template with its 导入记录 sheet, and
+:mod:`conversion` runs the whole batch and validates what it wrote. Writing a report is the next
+stage's (``report``).
 """

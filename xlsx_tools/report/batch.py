@@ -20,12 +20,14 @@ from ..check.validate import validate_paths
 from ..consolidate.roster import safe_filename
 from ..format.declaration import load
 from ..format.findings import Finding
+from ..read import pool
+from ..read.container import Limits
 from ..read.reader import Report
-from ..write import libreoffice
 from ..write.output import OutputError, unique_name, write_atomic
+from . import pdffile
 from .composition import compose
-from .docxreport import docx_bytes
-from .htmlreport import html_text
+from .docxfile import docx_bytes
+from .htmlfile import html_text
 
 FORMATS = ("docx", "html", "pdf")
 
@@ -56,8 +58,10 @@ class Run:
 
 
 def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = FORMATS, draft: bool = False,
-                 signature: bool = False, jobs: int | None = None) -> Run:
-    """Check each workbook and write its report in ``formats`` into ``outdir`` (created if missing)."""
+                 signature: bool = False, jobs: int | None = None, limits: Limits | None = None,
+                 budget: pool.Budget | None = None) -> Run:
+    """Check each workbook and write its report in ``formats`` into ``outdir`` (created if missing);
+    each workbook is read as ``nianbao validate`` reads it, under ``limits`` and ``budget``."""
     fmt = load()
     formats = tuple(f for f in FORMATS if f in set(formats))
     outdir = Path(outdir)
@@ -65,7 +69,7 @@ def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = 
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"无法创建目录 {outdir}：{exc.strerror}") from exc
-    reports = validate_paths(list(inputs), jobs=jobs)
+    reports = validate_paths(list(inputs), limits, jobs, budget)
     used: set[str] = set()
     # a file name any system accepts (the sources may come from another), the same stem for .docx and .html
     tasks = [(report, Path(unique_name(f"{safe_filename(Path(report.file).stem, 200)}.docx", used)).stem)
@@ -79,21 +83,7 @@ def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = 
             outcomes = list(pool.map(_one, *zip(*tasks, strict=True), *fixed))
     run = Run(outcomes)
     if "pdf" in formats:
-        documents = {o.targets[0]: o for o in outcomes if o.targets and o.targets[0].suffix == ".docx"}
-        if documents and libreoffice.soffice() is None:
-            run.pdf_missing = True
-        else:
-            made = libreoffice.convert(list(documents), outdir, fallbacks=fmt.report["fallback_fonts"])
-            for document, outcome in documents.items():
-                if document in made:
-                    outcome.targets.append(made[document])
-                else:
-                    outcome.note = "LibreOffice 未能把 .docx 转换为 PDF"
-                    outcome.status = "failed"
-            if "docx" not in formats:  # the .docx was only the way to the PDF
-                for document, outcome in documents.items():
-                    document.unlink(missing_ok=True)
-                    outcome.targets.remove(document)
+        run.pdf_missing = pdffile.add_pdfs(outcomes, outdir, fmt, keep_docx="docx" in formats)
     return run
 
 

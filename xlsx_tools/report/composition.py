@@ -2,7 +2,7 @@
 sections in order, the narrative as the agency wrote it and the three tables as grids laid out
 exactly as the template lays them out (merged header cells, labels verbatim from the declaration).
 
-The writers (:mod:`docxreport`, :mod:`htmlreport`) only decide how each block looks; what the
+The writers (:mod:`docxfile`, :mod:`htmlfile`) only decide how each block looks; what the
 report says is decided here, once.
 """
 
