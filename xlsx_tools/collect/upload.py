@@ -39,6 +39,77 @@ def shown_name(raw: str) -> str:
     return name[:120] or "未命名文件"
 
 
+class _Parts:
+    """The multipart parser's callbacks: text fields kept, the one file streamed to disk."""
+
+    def __init__(self, out: Received, temporary: Callable[[], Path], limit: int, file_field: str):
+        self.out, self.temporary, self.limit, self.file_field = out, temporary, limit, file_field
+        self.headers: dict[bytes, bytes] = {}
+        self.header = self.value = b""
+        self.name: str | None = None
+        self.field = bytearray()
+        self.handle = None
+        self.ended = False
+
+    def callbacks(self) -> dict:
+        return {"on_end": self.on_end, "on_header_field": self.on_header_field,
+                "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
+                "on_headers_finished": self.on_headers_finished, "on_part_data": self.on_part_data,
+                "on_part_end": self.on_part_end}
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[self.header.lower()] = self.value
+        self.header = self.value = b""
+
+    def on_headers_finished(self) -> None:
+        _, params = parse_options_header(self.headers.get(b"content-disposition", b""))
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        self.headers = {}
+        if b"filename" in params and not params[b"filename"]:  # the form sent with no file chosen
+            self.name, self.field = None, bytearray()
+        elif b"filename" in params:
+            if name != self.file_field or self.out.file is not None:
+                raise BadForm("一次只能上传一个文件。")
+            self.out.filename = shown_name(params[b"filename"].decode("utf-8", "replace"))
+            self.out.file = self.temporary()
+            self.handle = open(self.out.file, "wb")  # noqa: SIM115 (closed at the part's end or on failure)
+            self.name = None
+        else:
+            self.name, self.field = name, bytearray()
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.handle is not None:
+            self.out.size += end - start
+            if self.out.size > self.limit:
+                raise TooLarge
+            self.handle.write(data[start:end])
+        else:
+            self.field += data[start:end]
+            if len(self.field) > FIELD_BYTES:
+                raise BadForm("表单字段过长。")
+
+    def on_part_end(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+        elif self.name:
+            self.out.fields[self.name] = self.field.decode("utf-8", "replace")
+
+    def on_end(self) -> None:
+        self.ended = True
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
 async def receive(content_type: str, declared: int | None, chunks: AsyncIterator[bytes],
                   temporary: Callable[[], Path], limit: int, file_field: str = "file") -> Received:
     """Read a multipart/form-data body; TooLarge past ``limit`` bytes of file, BadForm for anything
@@ -50,60 +121,8 @@ async def receive(content_type: str, declared: int | None, chunks: AsyncIterator
     if declared is not None and declared > limit + FORM_OVERHEAD:
         raise TooLarge
     out = Received()
-    state: dict = {"headers": {}, "name": None, "field": None, "handle": None, "header": b"", "value": b""}
-
-    def on_header_field(data: bytes, start: int, end: int) -> None:
-        state["header"] += data[start:end]
-
-    def on_header_value(data: bytes, start: int, end: int) -> None:
-        state["value"] += data[start:end]
-
-    def on_header_end() -> None:
-        state["headers"][state["header"].lower()] = state["value"]
-        state["header"], state["value"] = b"", b""
-
-    def on_headers_finished() -> None:
-        disposition, params = parse_options_header(state["headers"].get(b"content-disposition", b""))
-        name = params.get(b"name", b"").decode("utf-8", "replace")
-        state["headers"] = {}
-        if b"filename" in params and not params[b"filename"]:  # the form sent with no file chosen
-            state["name"], state["field"] = None, bytearray()
-        elif b"filename" in params:
-            if name != file_field or out.file is not None:
-                raise BadForm("一次只能上传一个文件。")
-            out.filename = shown_name(params[b"filename"].decode("utf-8", "replace"))
-            out.file = temporary()
-            state["handle"] = open(out.file, "wb")  # noqa: SIM115 (closed at the part's end or on failure)
-            state["name"] = None
-        else:
-            state["name"], state["field"] = name, bytearray()
-
-    def on_part_data(data: bytes, start: int, end: int) -> None:
-        if state["handle"] is not None:
-            out.size += end - start
-            if out.size > limit:
-                raise TooLarge
-            state["handle"].write(data[start:end])
-        else:
-            state["field"] += data[start:end]
-            if len(state["field"]) > FIELD_BYTES:
-                raise BadForm("表单字段过长。")
-
-    def on_part_end() -> None:
-        if state["handle"] is not None:
-            state["handle"].close()
-            state["handle"] = None
-        elif state["name"]:
-            out.fields[state["name"]] = state["field"].decode("utf-8", "replace")
-
-    def on_end() -> None:
-        state["ended"] = True
-
-    parser = MultipartParser(boundary, {
-        "on_end": on_end, "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end,
-        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data, "on_part_end": on_part_end,
-    })
+    parts = _Parts(out, temporary, limit, file_field)
+    parser = MultipartParser(boundary, parts.callbacks())
     total = 0
     try:
         async for chunk in chunks:
@@ -113,22 +132,21 @@ async def receive(content_type: str, declared: int | None, chunks: AsyncIterator
             parser.write(chunk)
         parser.finalize()
     except (TooLarge, BadForm):
-        discard(out, state)
+        discard(out, parts)
         raise
     except Exception as exc:  # the multipart parser's own complaint about a malformed body
-        discard(out, state)
+        discard(out, parts)
         raise BadForm("上传的表单不完整或格式不对，请重新上传。") from exc
-    if state["handle"] is not None or not state.get("ended"):  # the body ended inside the form
-        discard(out, state)
+    if parts.handle is not None or not parts.ended:  # the body ended inside the form
+        discard(out, parts)
         raise BadForm("上传没有完成，请重新上传。")
     return out
 
 
-def discard(out: Received, state: dict | None = None) -> None:
+def discard(out: Received, parts: _Parts | None = None) -> None:
     """Remove the temporary file of an upload that is not kept."""
-    if state and state.get("handle") is not None:
-        state["handle"].close()
-        state["handle"] = None
+    if parts is not None:
+        parts.close()
     if out.file is not None:
         out.file.unlink(missing_ok=True)
         out.file = None

@@ -1,0 +1,177 @@
+"""What the collection pages share: the settings, the security headers on every response, the
+page renderer, the guards (same-origin forms, the board's session), the upload a form carries,
+and the lookups of an office, an upload and its annotated copy.
+
+Everything a handler needs is on ``request.app.state`` (set once by :func:`app.create_app`):
+``collection`` (:class:`service.Collection`), ``settings``, ``signer``, ``limiter`` and ``pages``
+(the Jinja environment).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from ..format.findings import Finding
+from . import security
+from .security import SESSION_COOKIE
+from .state import Office, Upload
+from .upload import BadForm, TooLarge, discard, receive
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+@dataclass
+class Settings:
+    password_hash: str
+    secret: str
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+
+class Headers:
+    """Pure ASGI middleware: the security headers on every response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.lower().encode(), v.encode()) for k, v in security.HEADERS.items()
+                         if k.lower().encode() not in names]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def environment() -> Environment:
+    """The pages (``collect/pages``), autoescaped, with the filters they use."""
+    pages = Environment(loader=PackageLoader("xlsx_tools.collect", "pages"), autoescape=select_autoescape())
+    pages.filters["severity"] = lambda s: SEVERITY.get(s, s)
+    pages.filters["when"] = lambda t: t.strftime("%Y-%m-%d %H:%M") if t else ""
+    return pages
+
+
+def page(request: Request, name: str, code: int = 200, **context) -> HTMLResponse:
+    """A page rendered with the collection's year."""
+    state = request.app.state
+    context.setdefault("year", state.collection.year)
+    return HTMLResponse(state.pages.get_template(name).render(**context), status_code=code)
+
+
+def message(request: Request, code: int, title: str, text: str) -> HTMLResponse:
+    return page(request, "message.html", code, title=title, text=text)
+
+
+def same_origin(request: Request) -> bool:
+    """A form posted from our own pages (a browser says where a form came from)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        return origin.split("://", 1)[-1] == request.headers.get("host")
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+
+
+def board_nonce(request: Request) -> str | None:
+    """The board session's nonce, when the request carries a live session cookie."""
+    return request.app.state.signer.session_nonce(request.cookies.get(SESSION_COOKIE))
+
+
+def board_only(view: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """A board handler: without the login, the browser is sent to it."""
+
+    @functools.wraps(view)
+    async def guarded(request: Request) -> Response:
+        nonce = board_nonce(request)
+        if nonce is None:
+            return RedirectResponse("/login", status_code=303)
+        request.state.nonce = nonce
+        return await view(request)
+
+    return guarded
+
+
+def board_token(request: Request) -> str:
+    """The form token of the board's pages, bound to the session."""
+    return request.app.state.signer.form_token(f"board|{request.state.nonce}")
+
+
+async def take(request: Request, subject: str) -> tuple[Path, str] | Response:
+    """The uploaded file of a form whose token matches ``subject``; or the error page."""
+    state = request.app.state
+    if not same_origin(request):
+        return message(request, 403, "请求被拒绝", "请从本服务的页面上传文件。")
+    limit = state.settings.max_upload_bytes
+    try:
+        length = request.headers.get("content-length")
+        got = await receive(request.headers.get("content-type", ""), int(length) if length else None,
+                            request.stream(), state.collection.store.temporary, limit)
+    except TooLarge:
+        return message(request, 413, "文件太大", f"上传的文件超过 {limit / (1024 * 1024):g} MB，未保存。"
+                       "年报工作簿通常不到 1 MB，请确认选择的是填好的年报工作簿。")
+    except BadForm as exc:
+        return message(request, 400, "上传未完成", str(exc))
+    except ValueError:  # a Content-Length that is no number
+        return message(request, 400, "上传未完成", "请求有误，请重新上传。")
+    if not state.signer.form_ok(subject, got.fields.get("csrf")):
+        discard(got)
+        return message(request, 403, "请求被拒绝", "页面已过期，请刷新页面后重新上传。")
+    if got.file is None:
+        discard(got)
+        return message(request, 400, "没有选择文件", "请先选择填好的年报工作簿，再点“上传并校验”。")
+    return got.file, got.filename
+
+
+def office_of(request: Request) -> Office:
+    """The office whose link (its token) the request came by; 404 for any other token."""
+    office = request.app.state.collection.store.office_by_token(request.path_params["token"])
+    if office is None:
+        raise HTTPException(404)
+    return office
+
+
+def upload_of(request: Request, office_id: int | None) -> Upload:
+    """The upload the path names; 404 when it is not ``office_id``'s (None: any office's)."""
+    upload = request.app.state.collection.store.upload(int(request.path_params["upload"]))
+    if upload is None or (office_id is not None and upload.office_id != office_id):
+        raise HTTPException(404)
+    return upload
+
+
+def annotated(request: Request, upload: Upload) -> FileResponse:
+    """An upload's annotated copy; 404 for a file that could not be read (nothing to mark)."""
+    if not upload.readable:
+        raise HTTPException(404)
+    return FileResponse(request.app.state.collection.annotated(upload), media_type=XLSX,
+                        filename=f"标注_{upload.name}")
+
+
+def located(findings: list[Finding]) -> list[dict]:
+    """Findings as the pages list them: errors first, each with its place."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    return [{"severity": f.severity, "code": f.code, "where": f"{f.sheet}!{f.cell}" if f.cell else f.sheet,
+             "message": f.message, "hint": f.hint} for f in sorted(findings, key=lambda f: order.get(f.severity, 3))]
+
+
+async def home(request: Request) -> Response:
+    """The front page: where offices and the consolidator each go."""
+    return page(request, "home.html")
+
+
+async def refused(request: Request, exc: HTTPException) -> Response:
+    """The page of a 404 (a wrong or stale link) or of any other refusal."""
+    if exc.status_code == 404:
+        return message(request, 404, "页面不存在", "链接不正确或已失效，请核对收到的链接。")
+    return message(request, exc.status_code, "请求有误", str(exc.detail))
