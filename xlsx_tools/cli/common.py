@@ -1,14 +1,69 @@
-"""What the command groups share: reading a roster for a merge, a progress bar while files are read."""
+"""What the commands share: the reading limits as option decorators (one declaration of each flag
+for every command that reads files), the roster a merge or an import takes, a progress bar while
+files are read, the texts the options name, and the way findings and reports are printed."""
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
+from ..format.declaration import load
+from ..format.findings import Finding
+from ..read import pool
+from ..read.container import Limits
+
+JOBS_HELP = "并行读取的进程数（默认：CPU 核数）。"
+
+
+def package_limits(command: Callable) -> Callable:
+    """``--max-uncompressed-mb`` and ``--max-parts``, given to the command as ``limits`` (a
+    :class:`read.container.Limits`): what one workbook may unpack to, against zip bombs."""
+
+    @click.option("--max-uncompressed-mb", type=float, default=Limits().max_uncompressed_mb, show_default=True,
+                  help="单个文件解压后的大小上限（MB），防止“压缩炸弹”。")
+    @click.option("--max-parts", type=int, default=Limits().max_parts, show_default=True,
+                  help="单个文件内部部件数上限。")
+    @functools.wraps(command)
+    def with_limits(*args, max_uncompressed_mb: float, max_parts: int, **kwargs):
+        return command(*args, limits=Limits(max_uncompressed_mb=max_uncompressed_mb, max_parts=max_parts), **kwargs)
+
+    return with_limits
+
+
+def worker_limits(command: Callable) -> Callable:
+    """``--jobs`` and ``--timeout``, given to the command as ``jobs`` and ``budget`` (a
+    :class:`read.pool.Budget`): each file read in a worker process under a time limit."""
+
+    @click.option("--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+    @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=pool.Budget().seconds,
+                  show_default=True, help="处理单个文件的时限（秒），超时的文件报告后跳过，不影响其他文件。")
+    @functools.wraps(command)
+    def with_workers(*args, jobs: int | None, timeout: float, **kwargs):
+        return command(*args, jobs=jobs, budget=pool.Budget(seconds=timeout), **kwargs)
+
+    return with_workers
+
+
+def reading_limits(command: Callable) -> Callable:
+    """Both: a command reading untrusted workbooks in worker processes."""
+    return package_limits(worker_limits(command))
+
+
+def identity_label(name: str) -> str:
+    """The 基本信息 label of an identity field (单位名称 …), as the template shows it."""
+    return load().identity_field(name).label
+
+
+def roster_columns() -> str:
+    return "、".join(identity_label(n) for n in load().roster["columns"])
+
 
 def merge_roster(path: Path | None):
+    """The roster at ``path`` (None: none given); MergeError when it names no agency."""
     if path is None:
         return None
     from ..consolidate.roster import read_roster
@@ -19,6 +74,32 @@ def merge_roster(path: Path | None):
         problem = roster.findings[0].render() if roster.findings else "名录为空"
         raise MergeError(f"名录无法使用：{problem}")
     return roster
+
+
+def echo_findings(findings: list[Finding]) -> None:
+    """Findings on stderr, one line each, coloured by severity."""
+    from ..check.render import COLOURS
+
+    for f in findings:
+        click.secho(f.render(), fg=COLOURS.get(f.severity), err=True)
+
+
+def echo_reports(reports, output_format: str) -> None:
+    """Print reports as text or JSON and exit 1 when any has an error (validate and import)."""
+    from ..check import render
+
+    if output_format == "json":
+        click.echo(render.as_json(reports))
+    else:
+        for line, colour in render.text_lines(reports):
+            click.secho(line, fg=colour)
+    sys.exit(render.exit_code(reports))
+
+
+def output_format_option(command: Callable) -> Callable:
+    """``--format text|json``, given as ``output_format``."""
+    return click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="输出格式：text 供人阅读，json 供程序处理。")(command)
 
 
 class Progress:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..write.output import OutputError
+from .common import package_limits
 
 
 @click.command()
@@ -20,7 +21,8 @@ from ..write.output import OutputError
 @click.option("--replace", is_flag=True, help="工作簿中已有不同的数字时，用台账的统计结果替换（默认列出差异后停止）。")
 @click.option("--rule", type=click.Choice(["received", "concluded"]), default=None,
               help="表四统计口径：received 按收到日期（默认），concluded 按结案日期。")
-def tally(register, year, into, output, replace, rule) -> None:
+@package_limits
+def tally(register, year, into, output, replace, rule, limits) -> None:
     """从依申请公开台账统计表三、表四，写入年报工作簿。
 
     REGISTER 是全年登记的台账（申请登记、复议诉讼两张表）。本年新收按收到日期，上年结转为本年以前收到、
@@ -43,7 +45,7 @@ def tally(register, year, into, output, replace, rule) -> None:
     if target.suffix.lower() != ".xlsx":
         raise click.UsageError("年报工作簿须为 .xlsx 文件。")
     try:
-        outcome = tally_register(register, year, target, into, replace, rule)
+        outcome = tally_register(register, year, target, into, replace, rule, limits)
     except (TallyError, OutputError) as exc:
         raise click.ClickException(str(exc)) from exc
     if outcome.register.errors or not outcome.register.readable:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from .common import merge_roster, reading_limits
+
 PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
 
 
@@ -26,9 +28,9 @@ PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
               help="报送截止日期，如 2026-01-31。")
 @click.option("--url", default=None, help="各单位访问本服务的地址（写入上传链接），默认 http://监听地址:端口。")
 @click.option("--max-upload-mb", type=float, default=20.0, show_default=True, help="单个上传文件的大小上限。")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="校验一个文件最多用时（秒）。")
 @click.option("--new-password", is_flag=True, help="重新设置汇总单位的登录密码。")
-def serve(roster, year, data, host, port, deadline, url, max_upload_mb, timeout, new_password) -> None:
+@reading_limits
+def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_password, limits, jobs, budget) -> None:
     """启动年报收集页面：各单位用专用链接上传工作簿并立即看到校验结果，汇总单位登录后查看报送情况、下载汇总表。
 
     第一次启动时设置汇总单位的登录密码（也可以用环境变量 NIANBAO_BOARD_PASSWORD 给出），只保存其散列值。
@@ -41,14 +43,13 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, timeout,
     """
     import uvicorn
 
-    from ..collect.app import Settings, create_app
+    from ..collect.app import create_app
     from ..collect.checking import Checker
     from ..collect.security import hash_password
     from ..collect.service import Collection
     from ..collect.state import Store
+    from ..collect.web import Settings
     from ..consolidate.submissions import MergeError
-    from ..read import pool
-    from .common import merge_roster
 
     try:
         agencies = merge_roster(roster)
@@ -66,8 +67,9 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, timeout,
             sys.exit(2)
         stored = hash_password(password)
         store.set_setting("password", stored)
-    checker = Checker(budget=pool.Budget(seconds=timeout))
-    collection = Collection(store, agencies, year, deadline.date() if deadline else None, checker=checker)
+    checker = Checker(limits, budget, jobs)
+    collection = Collection(store, agencies, year, deadline.date() if deadline else None, limits=limits,
+                            checker=checker)
     shown_host = socket.gethostname() if host in ("0.0.0.0", "::") else host
     base = url or f"http://{shown_host}:{port}"
     links = collection.write_links(base, data / "上传链接.xlsx")
