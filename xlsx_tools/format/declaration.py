@@ -193,7 +193,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Rule:
-    """A validation rule of FORMAT.md (b); several entries may share a code (per severity)."""
+    """A validation rule of the statutory format (docs/RULES.md lists them all); several entries may
+    share a code (per severity)."""
 
     code: str
     severity: str
@@ -203,6 +204,7 @@ class Rule:
     each: tuple[tuple[str, Any], ...] = ()
     covered_by: str = ""
     tag: str = ""
+    checked: str = ""  # where a rule without expr is checked, for the rules reference
 
 
 @dataclass(frozen=True, eq=False)
@@ -369,6 +371,7 @@ def parse(data: dict[str, Any]) -> Format:
             each=tuple((k, v if isinstance(v, str) else tuple(v)) for k, v in r.get("each", {}).items()),
             covered_by=r.get("covered_by", ""),
             tag=r.get("tag", ""),
+            checked=r.get("checked", ""),
         )
         for r in data["rules"]
     )

@@ -11,16 +11,14 @@ from typing import Any
 
 from .declaration import Format, load
 
-#: key → (severity, message template, hint) for findings that are not worded by a statutory rule.
-#: A key's code is the part before "/" (``S6/text`` reports as ``S6``), so several situations of one
-#: rule share its code while each gets its own wording.
-REGISTRY: dict[str, tuple[str, str, str]] = {
-    # -- the file as a whole -------------------------------------------------------------------
+#: key → (severity, message template, hint) for findings that are not worded by a statutory rule,
+#: in groups by where they arise. A key's code is the part before "/" (``S6/text`` reports as ``S6``),
+#: so several situations of one rule share its code while each gets its own wording.
+_FILE: dict[str, tuple[str, str, str]] = {
     "F-EMPTY": ("error", "文件是空的（0 字节）", "请报送单位重新发送文件。"),
     "F-NOT-XLSX": ("error", "不是 Excel 工作簿", "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再报送。"),
     "F-CORRUPT": ("error", "文件已损坏，无法读取（{detail}）", "文件可能在下载或传输中损坏，请报送单位重新发送。"),
     "F-IGNORED": ("info", "已跳过：{why}", "如确是报表，请报送单位改用 Excel 工作簿（.xlsx）重新报送。"),
-    "F-DUPLICATE": ("info", "与 {other} 内容完全相同，只计一次", "无需处理。"),
     "F-LOCKFILE": ("info", "Excel/WPS 打开文件时生成的临时锁文件，已忽略", "无需处理。"),
     "F-ENCRYPTED": ("error", "文件设置了打开密码，无法读取",
                     "请取消打开密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新报送。"),
@@ -42,7 +40,9 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "F-TEMPLATE-VERSION": ("warning", "模板版本为 {found}，当前为 {expected}", "建议使用最新模板填报。"),
     "F-UNCALCULATED": ("error", "公式 ={formula} 没有计算结果（文件由程序生成或保存时未重新计算）",
                        "请在 Excel 或 WPS 中打开文件，保存后重新报送。"),
-    # -- structure against the template --------------------------------------------------------
+}
+
+_STRUCTURE: dict[str, tuple[str, str, str]] = {
     "STRUCT/sheet-missing": ("error", "缺少工作表“{sheet}”{suggestion}", "不要删除或重命名模板的工作表。"),
     "STRUCT/label": ("error", "{sheet}!{cell} 应为“{expected}”，实际为“{actual}”{moved}",
                      "不要在表格中插入、删除或移动行列，不要修改标签；请把数字填回最新模板。"),
@@ -56,7 +56,9 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "S-MERGED-CELLS": ("warning", "合并单元格 {range} 覆盖了填报单元格 {covered}，其中只有 {cell} 的值会被读取",
                        "取消合并（开始→合并后居中），在每个单元格分别填写数字。"),
     "S-EXTRA-SHEET": ("info", "工作簿中有模板以外的工作表“{sheet}”，已忽略", "无需处理。"),
-    # -- single cells -------------------------------------------------------------------------
+}
+
+_CELLS: dict[str, tuple[str, str, str]] = {
     "S6/text": ("error", "应填数字，实际是文字“{raw}”", "改为数字；没有发生的填 0。"),
     "S6/text-number": ("error", "数字以文字形式填写（“{raw}”），求和时不计入", "删除单位或文字，直接填数字 {meant}。"),
     "S6/placeholder": ("warning", "用“{raw}”代替了 0", "没有发生的请填 0。"),
@@ -70,7 +72,10 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
                        "删除其中的不可见字符（常见于从其他系统复制粘贴的文字）。"),
     "T-TOO-LONG": ("error", "文字长 {length} 字，超过 Excel 单元格上限 {limit} 字，汇总时会被截断", "精简该部分文字，控制在 {limit} 字以内。"),
     "S9/yuan": ("warning", "收费金额带有“元”（“{raw}”）", "表二（八）的单位是万元：251000 元应填 25.1。"),
-    # -- consolidation (nianbao merge) ------------------------------------------------------------
+}
+
+_MERGE: dict[str, tuple[str, str, str]] = {
+    "F-DUPLICATE": ("info", "与 {other} 内容完全相同，只计一次", "无需处理。"),
     "C2/rejected": ("error", "文件有 {errors} 个错误，未纳入汇总", "请该单位按问题清单修改后重新报送。"),
     "C5/year": ("error", "报告年度为 {found}，本次汇总的是 {year} 年度，未纳入汇总", "核对报告年度；汇总其他年度请用 --year 指定。"),
     "C5/level": ("error", "这是{found}，本批还有{others}：不同层级的报表一起汇总会重复计算，未纳入汇总",
@@ -85,11 +90,25 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "C5/roster-name": ("warning", "名称“{name}”与名录中的“{listed}”不一致（代码相同）", "核对单位名称，或更新名录。"),
     "C5/file-name": ("warning", "文件名含有名录中另一单位“{other}”的名称，但表内单位名称为“{name}”",
                      "核对是否用其他单位的文件填报（单位名称、代码未改），或文件名写错。"),
+}
+_CROSSYEAR: dict[str, tuple[str, str, str]] = {
     "C4/added": ("warning", "单位“{agency}”不在上年汇总中（新增单位），汇总“上年结转”会因此与上年汇总不同", "在汇总说明中列明新增单位。"),
     "C4/gone": ("warning", "上年汇总中的单位“{agency}”本年未纳入汇总（撤并、未报送或被退回）", "在汇总说明中列明撤并的单位，或催报。"),
     "C4/total": ("warning", "汇总“上年结转”（{column}）为 {actual}，上年汇总“结转下年度继续办理”为 {expected}", "单位增减会造成差异；请在汇总说明中解释。"),
     "X1/column": ("warning", "“上年结转”（{column}）为 {actual}，上年报告“结转下年度继续办理”为 {expected}", "核对上年度报告表三第四项；确有差异的在第六部分说明原因。"),
     "X1/total": ("error", "“上年结转”总计为 {actual}，上年报告“结转下年度继续办理”总计为 {expected}，且正文未说明原因", "核对上年度报告表三第四项；确有差异的在第六部分说明原因后重新报送。"),
+    "X2": ("warning", "“{row}”现行有效 {actual} 件，按上年 {before} 件 + 本年制发 {issued} 件 − 本年废止 {repealed} 件，应为 {expected} 件", "如有清理、失效或修改，请在正文说明。"),
+}
+
+_COMPARE: dict[str, tuple[str, str, str]] = {
+    "Y1/surge": ("warning", "“{label}”上年 {last}，本年 {now}，变化超过 {factor} 倍（同比突变）",
+           "核对数字是否填错（如单位、重复统计）；确实如此的，在正文说明原因。"),
+    "Y2/zero": ("warning", "“{label}”上年 {last}，本年为 0（同比归零）", "核对是否漏填；确实为 0 的，在正文说明原因。"),
+    "Y3/reuse": ("warning", "“{section}”有 {share:.0%} 的文字与上年相同或几乎相同（{count} 句）",
+           "结合本年工作重写该部分，避免照抄上年年报。"),
+}
+
+_REGISTER: dict[str, tuple[str, str, str]] = {
     "REG-NOT-REGISTER": ("error", "没有“{sheet}”表，不是依申请公开台账", "请使用 nianbao register 生成的台账。"),
     "REG-NO-HEADER": ("error", "“{sheet}”表中找不到以“{label}”开头的表头行", "不要删除或改动台账的表头行。"),
     "REG-NO-COLUMN": ("error", "“{sheet}”表缺少“{label}”列", "按 nianbao register 生成的台账补回这一列。"),
@@ -106,15 +125,14 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
                  "核对补正、延期和征求意见的登记；确已超期的，在年报中如实说明。"),
     "REG-CALENDAR": ("info", "{years} 年的法定节假日安排尚未收录，这些年度的答复期限未核对",
                      "升级 chinese-calendar（pip install -U chinese-calendar）后重新核对。"),
+}
+
+_COLLECT: dict[str, tuple[str, str, str]] = {
     "COL-OTHER-AGENCY": ("error", "上传的是“{found}”的报表，不是本单位（{office}）的",
                          "请上传本单位填写的工作簿（从本页下载的模板已预填本单位名称和代码）。"),
-    "Y1/surge": ("warning", "“{label}”上年 {last}，本年 {now}，变化超过 {factor} 倍（同比突变）",
-           "核对数字是否填错（如单位、重复统计）；确实如此的，在正文说明原因。"),
-    "Y2/zero": ("warning", "“{label}”上年 {last}，本年为 0（同比归零）", "核对是否漏填；确实为 0 的，在正文说明原因。"),
-    "Y3/reuse": ("warning", "“{section}”有 {share:.0%} 的文字与上年相同或几乎相同（{count} 句）",
-           "结合本年工作重写该部分，避免照抄上年年报。"),
-    "X2": ("warning", "“{row}”现行有效 {actual} 件，按上年 {before} 件 + 本年制发 {issued} 件 − 本年废止 {repealed} 件，应为 {expected} 件", "如有清理、失效或修改，请在正文说明。"),
-    # -- importing published reports (nianbao import); {where} is the line in the source --------
+}
+
+_IMPORT: dict[str, tuple[str, str, str]] = {
     "IMP-UNREADABLE": ("error", "无法导入：{detail}",
                        "请提供年报的文本（.txt）、Word 文档（.docx）、网页（.html）或带文字层的 PDF。"),
     "IMP-SCANNED": ("error", "无法导入：{detail}",
@@ -161,12 +179,35 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "IMP-TOTAL-COMPUTED": ("warning", "原文{table}没有“{column}”列，导入时由模板公式按各列之和计算",
                            "法定表格须有“{column}”列；如需核实，请对照原文。"),
     "IMP-TEXT-LONG": ("warning", "{where}：“{label}”的文字超过单元格上限 {limit} 字，超出部分未导入", "把该部分文字精简后填写。"),
-    # -- the consolidator's roster ------------------------------------------------------------
+}
+
+_ROSTER: dict[str, tuple[str, str, str]] = {
     "F-ROSTER-HEADER": ("error", "名录中找不到表头“{missing}”（已查找前 {rows} 行）", "名录第一个工作表须有一行表头，包含：{columns}。"),
     "F-ROSTER-EMPTY": ("error", "名录中没有任何单位", "在表头下方逐行填写单位信息。"),
     "F-ROSTER-DUPLICATE": ("warning", "名录中“{value}”重复出现（另见第 {other} 行）", "删除重复行，或核对是否为不同单位。"),
     "F-TEXT-INVALID": ("error", "“{label}”含有不能写入 Excel 的控制字符", "删除其中的不可见字符后重试。"),
 }
+
+#: the registered keys whose code their caller names (a structure finding is S1, S2, S3 or S4 by
+#: the sheet it is on): ``STRUCT/…``
+STRUCTURE_KEY = "STRUCT"
+
+#: each group of registered codes with where its findings arise (the rules reference shows it)
+GROUPS: tuple[tuple[str, dict[str, tuple[str, str, str]]], ...] = (
+    ("读取工作簿时（validate、merge、archive add、report、compare、tally 和收集页面的上传）", _FILE),
+    ("读取工作簿时，对照模板核对表格结构（validate 及所有读取工作簿的命令）", _STRUCTURE),
+    ("读取工作簿时，逐个单元格（validate 及所有读取工作簿的命令；模板“校验”表也标出）", _CELLS),
+    ("汇总时（merge，收集页面的“下载汇总表”）", _MERGE),
+    ("汇总时与上年的报告或汇总表比较（merge --previous 或 --archive）", _CROSSYEAR),
+    ("同比分析（compare）", _COMPARE),
+    ("依申请公开台账（tally，validate 校验台账时）", _REGISTER),
+    ("收集页面上传时（serve）", _COLLECT),
+    ("导入已发布的年报（import）", _IMPORT),
+    ("读取单位名录和预填信息时（template --roster、template --agency 等、merge/import/serve --roster）", _ROSTER),
+)
+
+#: every registered key, whatever its group
+REGISTRY: dict[str, tuple[str, str, str]] = {k: v for _, group in GROUPS for k, v in group.items()}
 
 
 @dataclass(frozen=True)

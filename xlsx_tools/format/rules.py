@@ -132,7 +132,7 @@ def _validate(fmt: Format, tree: ast.expr, source: str) -> None:
         resolve(fmt, node)
 
 
-def _each_items(fmt: Format, source) -> list[tuple[str, str]]:
+def each_items(fmt: Format, source) -> list[tuple[str, str]]:
     """(key, label) pairs an ``each`` source expands to."""
     if isinstance(source, tuple):
         labels = {i.key: i.label for t in fmt.tables for i in t.leaf_rows}
@@ -150,7 +150,7 @@ def expand(fmt: Format, rule: Rule) -> list[Check]:
     if not rule.expr:
         return []
     names = [name for name, _ in rule.each]
-    choices = [_each_items(fmt, src) for _, src in rule.each]
+    choices = [each_items(fmt, src) for _, src in rule.each]
     out = []
     for combo in itertools.product(*choices) if choices else [()]:
         keys = {n: k for n, (k, _) in zip(names, combo, strict=True)}
