@@ -131,6 +131,60 @@ def long_modules(package: Path) -> dict[str, int]:
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
 
 
+def _doc(path: Path) -> str:
+    return ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+
+
+HEADER = re.compile(r"^[^(]*\(stage (\d+): (?:may import ([^)]*)|imports nothing else of the package)\)")
+
+
+def stage_headers(package: Path) -> list[str]:
+    """Stages whose docstring does not open with '(stage N: may import ``a``, ``b`` and ``c``)' as
+    STAGES has them (the first stage: '(stage 1: imports nothing else of the package)')."""
+    wrong = []
+    for rank, stage in enumerate(STAGES):
+        head = _doc(package / stage / "__init__.py").split("\n\n")[0]
+        m = HEADER.match(head)
+        listed = m[2] or "" if m else ""
+        if (not m or int(m[1]) != rank + 1 or not re.fullmatch(r"(``\w+``|,|and|\s)*", listed)
+                or set(re.findall(r"``(\w+)``", listed)) != set(STAGES[:rank])):
+            wrong.append(stage)
+    return wrong
+
+
+def unnamed_modules(package: Path) -> dict[str, list[str]]:
+    """Per stage (and ``cli``), the modules its ``__init__`` docstring does not name as :mod:`x`."""
+    out = {}
+    for folder in (*STAGES, *TOP):
+        named = set(re.findall(r":mod:`(?:\w+\.)*?(\w+)`", _doc(package / folder / "__init__.py")))
+        missing = sorted(p.stem for p in (package / folder).glob("*.py")
+                         if p.stem not in ("__init__", "__main__") and p.stem not in named)
+        if missing:
+            out[folder] = missing
+    return out
+
+
+def dangling_references(package: Path) -> list[str]:
+    """(module, reference) for every :mod:`x` that names no module and every ``name.py`` or
+    ``folder/`` in a docstring that exists nowhere in the package or the repository."""
+    known = modules(package)
+    wrong = []
+    for name, path in known.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = [ast.get_docstring(n) or "" for n in ast.walk(tree)
+                if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
+        stage = name.split(".")[0]
+        for doc in docs:
+            for ref in re.findall(r":mod:`([\w.]+)`", doc):
+                if ref not in known and f"{stage}.{ref}" not in known and importlib.util.find_spec(ref) is None:
+                    wrong.append(f"{name}: :mod:`{ref}`")
+            for ref in re.findall(r"``([\w/.-]+(?:\.py|/))``", doc):
+                built = ref.startswith(f"{package.name}/_data/")  # made when the wheel is built
+                if not built and not any((base / ref).exists() for base in (package, ROOT, path.parent)):
+                    wrong.append(f"{name}: ``{ref}``")
+    return wrong
+
+
 def misplaced(package: Path) -> list[str]:
     """Modules outside any stage (only the stages' packages and the top modules are allowed)."""
     return [name for name in modules(package) if name and name.split(".")[0] not in (*STAGES, *TOP)]
@@ -158,18 +212,23 @@ def test_package_inits_import_nothing():
 
 def test_each_stage_says_what_it_may_import():
     """The first lines of each stage's ``__init__`` docstring name its place and the stages it may
-    import, as STAGES has them."""
-    for rank, stage in enumerate(STAGES):
-        doc = ast.get_docstring(ast.parse((PACKAGE / stage / "__init__.py").read_text(encoding="utf-8")))
-        head = doc.split("\n\n")[0]
-        m = re.search(r"\(stage (\d+)[^:]*: ([^)]*)\)", head)
-        assert m, f"{stage}: the docstring's first paragraph lacks '(stage N: …)'"
-        assert int(m[1]) == rank + 1, stage
-        assert set(re.findall(r"``(\w+)``", m[2])) == set(STAGES[:rank]), stage
+    import, as STAGES has them, and nothing else ("stage 1 of 7" is drift)."""
+    assert stage_headers(PACKAGE) == []
+
+
+def test_each_stage_names_every_module_it_holds():
+    """A newcomer reads a stage's docstring and finds every module of it there (``:mod:`name```)."""
+    assert unnamed_modules(PACKAGE) == {}
+
+
+def test_every_module_a_docstring_names_exists():
+    """``:mod:`x``` in any docstring is a module of the package (its own stage's, or dotted from the
+    package root), and a file or folder a docstring names in double backquotes exists."""
+    assert dangling_references(PACKAGE) == []
 
 
 def test_modules_stay_small():
-    """No module longer than a reader can hold in mind (STYLE.md: 100–400 lines is a good size)."""
+    """No module longer than a reader can hold in mind (100–400 lines is a good size)."""
     assert long_modules(PACKAGE) == {}
 
 
@@ -178,7 +237,7 @@ def test_the_graph_sees_every_kind_of_import():
     ``from .. import __version__`` and absolute imports of the package all become edges."""
     graph = imports(PACKAGE)
     assert "consolidate.crossyear" in graph["consolidate.merge"]  # from . import crossyear
-    assert "check.validate" in graph["cli"]  # inside the validate command
+    assert "check.validate" in graph["cli.validate"]  # inside the validate command
     assert "format.address" in graph["read.xmlparts"]  # from ..format.address import column_number
     assert "" in graph["write.template"]  # from .. import __version__
     assert "read.live" in graph["check.validate"]
@@ -219,6 +278,23 @@ def test_a_module_outside_the_stages_is_found(copy):
 def test_a_long_module_is_found(copy):
     _plant(copy, "read.pool", "\n".join(f"X{n} = {n}" for n in range(MAX_LINES)))
     assert list(long_modules(copy)) == ["read.pool"]
+
+
+def test_planted_docstring_drift_is_found(copy):
+    """Each drift the second layout step fixed would have failed these checks."""
+    assert stage_headers(copy) == [] and unnamed_modules(copy) == {} and dangling_references(copy) == []
+    init = copy / "format" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8").replace("(stage 1:", "(stage 1 of 7:"), encoding="utf-8")
+    assert stage_headers(copy) == ["format"]
+    (copy / "register" / "ledger.py").write_text('"""A module its stage does not name."""\n', encoding="utf-8")
+    assert unnamed_modules(copy) == {"register": ["ledger"]}
+    root = copy / "__init__.py"
+    root.write_text(root.read_text(encoding="utf-8").replace("the ``cli/`` package", "``cli.py``"), encoding="utf-8")
+    report = copy / "report" / "__init__.py"
+    report.write_text(report.read_text(encoding="utf-8").replace(":mod:`docxfile`", ":mod:`docxreport`"),
+                      encoding="utf-8")
+    assert dangling_references(copy) == [": ``cli.py``", "report: :mod:`docxreport`"]
+    assert unnamed_modules(copy)["report"] == ["docxfile"]
 
 
 # -- the documents follow the tree ---------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Batches consolidated (stage 5: may import ``format``, ``read``, ``check`` and ``write``).
 
-Owns the roster and its personalised templates, ``nianbao merge``: every file classified and the
-included ones summed, the cross-year checks against last year's summary, and the summary workbook.
+Owns the roster and its personalised templates (:mod:`roster`) and ``nianbao merge``: every file
+classified and the included ones summed (:mod:`merge`, over the records of :mod:`submissions`), the
+cross-year checks against last year's summary (:mod:`crossyear`), decisions on findings carried
+over from the last summary (:mod:`reviewed`), and the summary workbook (:mod:`summary`) with its
+概览 sheet and charts (:mod:`overview`).
 """

@@ -1,7 +1,10 @@
-"""The statutory format, declared once (stage 1 of 7: imports nothing else of the package).
+"""The statutory format, declared once (stage 1: imports nothing else of the package).
 
-Owns the declaration (``schemas/format-2021.toml`` loaded into typed objects), where everything
-sits in a workbook (layout, A1 addresses), the rules parsed from the declaration and translated
-into worksheet formulas, the 统一社会信用代码 check digit, and the one registry of finding codes and
-messages that every later stage reports in.
+Owns :mod:`declaration` (``schemas/format-2021.toml`` loaded into typed objects), where everything
+sits in a workbook (:mod:`layout`, with :mod:`address` for A1 arithmetic), the rule conditions
+parsed from the declaration (:mod:`rules`) and walked by one walker (:mod:`walker`) whose backends
+include the template's worksheet formulas (:mod:`formula`), the 统一社会信用代码 check character
+(:mod:`uscc`), the one registry of finding codes and messages that every later stage reports in
+(:mod:`findings`), and the rules reference made from the two (:mod:`reference`, docs/RULES.md and
+``nianbao rules``).
 """

@@ -1,4 +1,4 @@
-"""A year counted from the register (shared/REGISTER.md), each number with the rows behind it.
+"""A year counted from the register, each number with the rows behind it.
 
 For report year Y, in each 申请人类型's column of 表三:
 
