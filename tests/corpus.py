@@ -1,6 +1,6 @@
-"""The bad-input corpus of shared/RELIABILITY.md, built by code: one :class:`Case` per file.
+"""The bad-input corpus of docs/BAD-INPUTS.md, built by code: one :class:`Case` per file.
 
-Each file lives in a folder named after its row in RELIABILITY.md and is named after the code it
+Each file lives in a folder named after its row in docs/BAD-INPUTS.md and is named after the code it
 must produce (``17/F-TOO-BIG__sheet-part-bomb.xlsx``); ``OK__`` files must be accepted with no error
 or warning. Files that must keep the name that makes them a case (``desktop.ini``, ``~$x.xlsx``)
 carry their code in the case instead. Every readable file is a distinct agency (its own name,
@@ -40,7 +40,7 @@ TIMEOUT = 3.0
 class Case:
     """One corpus file and what ``validate`` and ``merge`` must say about it."""
 
-    number: int  # the row of shared/RELIABILITY.md
+    number: int  # the row of docs/BAD-INPUTS.md
     path: str  # relative to the corpus folder
     code: str  # expected finding; "OK": accepted with no error or warning
     severity: str  # of that finding ("" for OK)
@@ -737,7 +737,7 @@ def _off_roster(m):
 
 #: an agency on the roster that sends nothing (C5 warning on the roster's account)
 MISSING = 999
-#: RELIABILITY.md rows not made as corpus files, and where each is tested instead
+#: docs/BAD-INPUTS.md rows not made as corpus files, and where each is tested instead
 ELSEWHERE = {
     47: "test_corpus.py::test_shuffled_batches_with_bad_files_give_identical_content, "
         "test_merge.py::test_same_inputs_in_any_order_give_identical_content",

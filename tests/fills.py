@@ -1,6 +1,6 @@
 """A correct fill of the template, written by hand, and helpers to write fills into workbooks.
 
-The numbers are an ordinary district department's year: every identity of FORMAT.md holds, every
+The numbers are an ordinary district department's year: every identity of the format (docs/RULES.md) holds, every
 narrative part is written, and the cells the broken cases touch are chosen so that each case
 breaks only what it means to break.
 """

@@ -22,7 +22,7 @@ RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
   <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 </oor:items>
 """
-#: LibreOffice silently skips files past about 247 per call (shared/PERF.md)
+#: LibreOffice silently skips files past about 247 per call (measured on this kind of machine)
 CHUNK = 200
 
 

@@ -52,7 +52,7 @@ CASES = {
     "I6-phone-blank": (lambda v: v.update({"id.phone": None}), {"I6"}),
     "I7-date-text": (lambda v: v.update({"id.filled_on": "2026年1月20日"}), {"I7"}),
     "S6-text-in-count": (lambda v: v.update({_t3("denied_law", "research"): "12件"}), {"S6:t3"}),
-    # "—", "/" or "无" for "none" is a warning (FORMAT.md S6), any other text an error
+    # "—", "/" or "无" for "none" is a warning (S6 in docs/RULES.md), any other text an error
     "S6-dash": (lambda v: v.update({"t4.suit_direct.corrected": "—"}), {"S6:placeholder:t4"}),
     "S6-slash-and-text": (lambda v: v.update({_t3("denied_law", "legal"): "/", _t3("denied_secret", "other"): "无",
                                               "t2.penalty.decisions": "十二"}),

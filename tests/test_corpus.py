@@ -1,4 +1,4 @@
-"""Every case of the bad-input corpus (tests/corpus.py, shared/RELIABILITY.md) through the real
+"""Every case of the bad-input corpus (tests/corpus.py, docs/BAD-INPUTS.md) through the real
 commands, and the merge invariants that "nothing lost" means.
 
 `nianbao validate` and `nianbao merge` each run once over the whole corpus, as subprocesses, under
@@ -174,7 +174,7 @@ def test_agency_text_reaches_the_summary_exactly_and_as_text(runs, bad_corpus):
 
 
 def test_worst_of_the_corpus_costs_only_itself(bad_corpus, tmp_path, monkeypatch):
-    """RELIABILITY 48: one good file with a hanging one, a native abort and an encrypted one.
+    """docs/BAD-INPUTS.md 48: one good file with a hanging one, a native abort and an encrypted one.
 
     Python readers here cannot abort natively (calamine is not used), so the abort is simulated at
     the boundary where it would happen: the worker reading that file calls ``os.abort()``.
@@ -233,7 +233,7 @@ def test_shuffled_batches_with_bad_files_give_identical_content(bad_corpus, tmp_
 
 
 def test_replace_refused_keeps_the_verified_file(tmp_path, monkeypatch):
-    """RELIABILITY 49: the summary is open in Excel on Windows, so the final replace is refused
+    """docs/BAD-INPUTS.md 49: the summary is open in Excel on Windows, so the final replace is refused
     (simulated: os.replace raises PermissionError). The old summary stays, the new one is kept
     beside it under a name the message gives, and the exit code says it failed."""
     from xlsx_tools.cli import main
@@ -257,7 +257,7 @@ def test_replace_refused_keeps_the_verified_file(tmp_path, monkeypatch):
 
 
 def test_an_unwritable_output_folder_is_refused_before_reading(tmp_path, monkeypatch):
-    """RELIABILITY 51: root ignores folder permissions here, so "not writable" is simulated where it
+    """docs/BAD-INPUTS.md 51: root ignores folder permissions here, so "not writable" is simulated where it
     is decided (os.access on the output folder)."""
     from xlsx_tools.check import validate as validate_mod
     from xlsx_tools.cli import main

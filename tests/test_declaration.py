@@ -14,7 +14,7 @@ from xlsx_tools.format.rules import RuleError, checks, expand
 
 
 def _norm(text: str) -> str:
-    """FORMAT.md's normalisation: NFKC, no whitespace, one kind of quote."""
+    """The declaration's label normalisation: NFKC, no whitespace, one kind of quote."""
     text = unicodedata.normalize("NFKC", text)
     text = re.sub(r"[\s#]+", "", text)
     return re.sub(r"[“”\"]", '"', text)

@@ -1,5 +1,6 @@
-"""The importer against the artefacts of FORMAT.md (c): each is made from a real seed by a small
-edit, and must import to the seed's own values (or be a finding, never a misplaced value)."""
+"""The importer against the artefacts of published reports (README: 能容忍的文字问题): each is made from a
+real seed by a small edit, and must import to the seed's own values (or be a finding, never a
+misplaced value)."""
 
 from __future__ import annotations
 
