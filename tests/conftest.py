@@ -23,12 +23,74 @@ from xlsx_tools.format.layout import workbook_layout  # noqa: E402
 from xlsx_tools.format.uscc import complete  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "samples" / "原文"  # the five published reports of shared/seeds
+SEEDS = ROOT / "samples" / "原文"  # the five real published reports (samples/README.md)
 OTHER = complete("12410300MB1234567")
 #: what a published report does not carry (so its imported sample lacks it): typed in, the sample is clean
 CONTACT = {"id.filler": "张三", "id.phone": "0379-12345678", "id.filled_on": dt.datetime(2025, 1, 20)}
 #: the sample with no finding but the missing contact details
 CLEAN_SAMPLE = ROOT / "samples" / "报表" / "2024" / "卫东区东工人镇街道办事处2024年政府信息公开工作年度报告.xlsx"
+
+
+def pytest_sessionstart(session):
+    """The package byte-compiled once, as ``pip install`` leaves it: with PYTHONDONTWRITEBYTECODE set
+    (some machines set it), every ``nianbao`` subprocess of the tests would otherwise compile every
+    module from source again, about 0.3 s each (the compiled files go to the ignored __pycache__)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "xlsx_tools"), quiet=1)
+
+
+# -- tiers -----------------------------------------------------------------------------------------
+#: fixtures that start a real client, build the large corpus or make a file hang until its time
+#: limit stops it: a test using any is marked slow
+SLOW_FIXTURES = {"libreoffice", "gnumeric", "bad_corpus", "saved_every_error", "browser", "hang_on"}
+#: programs only tests marked slow may start; in the quick tier each is a stand-in that fails loudly,
+#: so a test that needs one and lacks the marker fails instead of quietly slowing the tier down
+SLOW_PROGRAMS = ("soffice", "libreoffice", "ssconvert", "chromium", "chromedriver")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if (SLOW_FIXTURES & set(item.fixturenames) or params.get("db") == "postgresql"
+                or params.get("client") in SLOW_FIXTURES):  # a client fixture asked for by name
+            item.add_marker(pytest.mark.slow)
+
+
+#: a test the quick tier runs that takes longer than this is named at the end of the run, for its
+#: author to make it faster or mark it slow (a note, not a failure: these machines are noisy)
+QUICK_SECONDS = 5.0
+_LONG_QUICK: list[tuple[float, str]] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and "slow" not in report.keywords and report.duration > QUICK_SECONDS:
+        _LONG_QUICK.append((report.duration, report.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _LONG_QUICK:
+        terminalreporter.section(f"quick-tier tests over {QUICK_SECONDS:g} s (make faster, or mark slow)")
+        for seconds, nodeid in sorted(_LONG_QUICK, reverse=True):
+            terminalreporter.write_line(f"{seconds:5.1f} s  {nodeid}")
+
+
+@pytest.fixture(scope="session")
+def stand_ins(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("quick-tier-bin")
+    for name in SLOW_PROGRAMS:
+        shim = folder / name
+        shim.write_text(f'#!/bin/sh\necho "{name} 只能用于标记为 slow 的测试（pytest.mark.slow）" >&2\nexit 97\n')
+        shim.chmod(0o755)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def quick_tier(request, monkeypatch):
+    """In a test not marked slow, the slow programs are stand-ins that fail (see SLOW_PROGRAMS)."""
+    if request.node.get_closest_marker("slow") is None:
+        folder = request.getfixturevalue("stand_ins")
+        monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +128,7 @@ def gnumeric(tmp_path_factory) -> Gnumeric:
 
 @pytest.fixture(scope="session")
 def bad_corpus(tmp_path_factory):
-    """The bad-input corpus of shared/RELIABILITY.md (tests/corpus.py), built once per session."""
+    """The bad-input corpus of docs/BAD-INPUTS.md (tests/corpus.py), built once per session."""
     import corpus
 
     return corpus.build(tmp_path_factory.mktemp("bad-input") / "corpus")

@@ -126,6 +126,7 @@ def test_the_export_is_the_merge_of_the_same_files(db, tmp_path):
     archive.close()
 
 
+@pytest.mark.slow  # a scenario: two years merged through the archive
 def test_merge_takes_last_year_from_the_archive(db, tmp_path):
     last, now = chained()
     (tmp_path / "2024").mkdir()
@@ -166,6 +167,7 @@ def test_the_schema_is_created_and_upgraded_by_the_tool(db):
         Archive(db)
 
 
+@pytest.mark.slow  # two writer processes at once
 def test_two_writers_at_once_do_not_corrupt_an_sqlite_archive(tmp_path):
     path = tmp_path / "年报库.sqlite"
     folders = []
@@ -192,6 +194,7 @@ def test_two_writers_at_once_do_not_corrupt_an_sqlite_archive(tmp_path):
 
 
 # -- the command ------------------------------------------------------------------------------------------------
+@pytest.mark.slow  # a scenario: every archive command in turn
 def test_cli_add_list_export(tmp_path):
     path = tmp_path / "年报库.sqlite"
     proc = nianbao("archive", "add", SAMPLES, "--db", path)
@@ -228,6 +231,7 @@ def _decided(summary: Path) -> list[tuple]:
     return [(r[3], r[6], r[12]) for r in ws.iter_rows(min_row=3, values_only=True) if r[11] == "已核实"]
 
 
+@pytest.mark.slow  # a scenario: several merges over one archive
 def test_decisions_on_findings_stick_from_run_to_run(db, tmp_path):
     folder = tmp_path / "收到"
     shutil.copytree(SAMPLES / "2024", folder)
@@ -258,6 +262,7 @@ def test_decisions_on_findings_stick_from_run_to_run(db, tmp_path):
     assert not any(str(f).endswith(target.name) for f in reviewed_files)
 
 
+@pytest.mark.slow  # a scenario: several merges
 def test_decisions_carry_over_without_an_archive(tmp_path):
     first = tmp_path / "第一次.xlsx"
     assert nianbao("merge", SAMPLES / "2024", "-o", first).returncode == 0

@@ -93,6 +93,7 @@ def by_gnumeric(written, gnumeric, tmp_path_factory):
     return dict(zip(written, out, strict=True))
 
 
+@pytest.mark.slow  # the corpus the clients are compared over
 def test_every_formula_cell_carries_a_value(written):
     fmt = load()
     for name, path in written.items():
@@ -130,6 +131,7 @@ def test_libreoffice_fails_exactly_the_expected_checks_on_error_values(by_libreo
     assert _failing(by_libreoffice[case]) == ERROR_CASES[case][1]
 
 
+@pytest.mark.slow  # the corpus the clients are compared over
 def test_an_error_value_spreads_into_the_totals_as_the_client_shows_it(written):
     """Where an input holds an error, the totals that sum it are cached as that error, not a guess."""
     values = formula_values(written["S6-error-value"])

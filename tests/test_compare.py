@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from batches import nianbao
 from fills import correct_values, write_filled
 from lxml import html as lxml_html
@@ -137,6 +138,7 @@ def test_the_district_compared_from_the_archive(db, tmp_path):
     assert "某市某区教育局" in page.text_content()
 
 
+@pytest.mark.slow  # a scenario: two merges, then compare
 def test_one_agency_from_two_workbooks_and_a_district_from_two_summaries(tmp_path):
     last, now = chained()
     now["t2.penalty.decisions"] = 80

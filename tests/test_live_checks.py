@@ -99,13 +99,14 @@ def test_totals_are_computed_by_the_client(recalculated, tmp_path, libreoffice):
 VALIDATOR_ALSO = {"S6-fee-in-yuan-text": {"S9"}, "R1-new-plus-one": {"T1:said2"}}
 
 
-@pytest.mark.parametrize("source", ["written-by-script", "saved-by-libreoffice"])
-def test_validator_agrees_with_the_live_checks(filled, saved_by_libreoffice, source):
+@pytest.mark.slow  # a workbook per case, read back (tests/test_walker.py holds the rules to the cases in-process)
+@pytest.mark.parametrize("source", ["filled", "saved_by_libreoffice"])
+def test_validator_agrees_with_the_live_checks(source, request):
     """nianbao validate finds exactly what the template's 校验 sheet shows, for every case, both on
     the script-written file (totals re-derived) and on LibreOffice's saved copy (cached values)."""
     from xlsx_tools.check.validate import validate_paths
 
-    files = filled if source == "written-by-script" else saved_by_libreoffice
+    files = request.getfixturevalue(source)
     reports = validate_paths(files)
     mismatches = {}
     for path, report in zip(files, reports, strict=True):

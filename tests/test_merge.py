@@ -187,6 +187,7 @@ def test_summary_opens_in_libreoffice_with_every_check_passing(batch, libreoffic
     assert FMT.checks["ready"] in texts
 
 
+@pytest.mark.slow  # a scenario: merges on two levels
 def test_the_summary_merges_again_one_level_up_to_the_same_numbers(batch, tmp_path):
     values = batch["values"]
     districts = tmp_path / "各区汇总"
@@ -295,6 +296,7 @@ def test_a_summary_that_does_not_check_out_is_not_moved_in(tmp_path, monkeypatch
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
+@pytest.mark.slow  # the same merge three times
 def test_same_inputs_in_any_order_give_identical_content(tmp_path):
     folder = tmp_path / "in"
     files = [write(folder / f"{n}.xlsx", agency(n)) for n in (3, 0, 5, 1)]
@@ -360,6 +362,7 @@ def test_progress_bar_shows_on_a_terminal(tmp_path):
     assert "读取报表" not in out.decode()
 
 
+@pytest.mark.slow  # a scenario: two years merged
 def test_cross_year_checks_against_last_years_summary(tmp_path):
     """X1 per agency and column (the 总计 column an error unless explained), X2, and C4."""
     last_year = tmp_path / "2024"

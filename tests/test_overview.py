@@ -214,6 +214,7 @@ def test_the_guide_says_how_to_print_the_detail_sheet(sample_summary):
     assert SPEC["print_note"] in texts
 
 
+@pytest.mark.slow  # a large district
 def test_a_large_district_charts_its_busiest_agencies_each_chart_row_on_its_own_page(tmp_path):
     from xlsx_tools.consolidate.overview import CHART_AGENCIES
 

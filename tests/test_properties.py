@@ -1,6 +1,6 @@
 """Property-based tests (hypothesis) of the format's arithmetic, from a fill to a city summary.
 
-1. A random valid fill (every identity of FORMAT.md R1–R6 holds, totals left to the template's
+1. A random valid fill (every identity R1–R6 of docs/RULES.md holds, totals left to the template's
    formulas) validates without errors, and the reader's derived totals equal the sums of the drawn
    parts; on a sample, LibreOffice recalculates the same totals and 校验 shows the "ready" line.
 2. The summary of 2–4 random valid agency reports validates without errors and its table cells are
@@ -39,6 +39,8 @@ from xlsx_tools.format.layout import workbook_layout
 from xlsx_tools.read.reader import read_bytes, read_path
 from xlsx_tools.write import template
 
+pytestmark = pytest.mark.slow  # hypothesis runs: generated corpora of workbooks (and LibreOffice)
+
 FMT = load()
 LAYOUT = workbook_layout()
 INPUT_KEYS = [f.key for f in FMT.table_fields if not f.is_total]
@@ -55,7 +57,7 @@ T4_OUTCOMES = [c.key for c in T4.leaf_columns if not c.is_total]
 T2_COUNTS = [f.key for f in FMT.table("t2").fields if FMT.types[f.type].integer]
 COUNT_KEYS = [k for k in INPUT_KEYS if k != FEE]
 
-# FORMAT.md: 表三 has 6 applicant columns (+ 总计) and 21 result rows; 表四 three bands of 4 (+ 总计)
+# the format: 表三 has 6 applicant columns (+ 总计) and 21 result rows; 表四 three bands of 4 (+ 总计)
 assert (len(T3_COLUMNS), len(RESULT_ROWS), len(T4_ROWS), len(T4_OUTCOMES)) == (6, 21, 3, 4)
 assert set(INPUT_KEYS) == set(T2_COUNTS) | {FEE} | {
     f"t3.{r}.{c}" for r in T3_ROWS if r != RESULTS_TOTAL for c in T3_COLUMNS} | {
@@ -125,7 +127,7 @@ class Fill:
 
 
 def totals_of(tables: dict[str, Any]) -> dict[str, int]:
-    """Every total of FORMAT.md, summed here from the parts (R2, R3, R6)."""
+    """Every total of the format, summed here from the parts (R2, R3, R6)."""
     out = {}
     for r in T3_ROWS:
         if r != RESULTS_TOTAL:

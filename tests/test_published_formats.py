@@ -281,6 +281,7 @@ def test_a_broken_word97_document_is_a_finding(tmp_path, libreoffice):
 
 
 # -- a time limit per file, one bad file costing only itself ----------------------------------------------
+@pytest.mark.slow  # waits out the time limit
 def test_a_source_that_hangs_or_kills_its_worker_costs_only_itself(tmp_path, monkeypatch):
     import os
     import shutil

@@ -20,6 +20,8 @@ from openpyxl import load_workbook
 from xlsx_tools.format.declaration import load
 from xlsx_tools.read.reader import read_path
 
+pytestmark = pytest.mark.slow  # a real server process (every route also runs in-process: test_serve_routes)
+
 FMT = load()
 AGENCIES = range(1, 9)
 

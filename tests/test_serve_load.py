@@ -13,12 +13,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 from collecting import Server, login, make_roster, upload, workbook
 from corpus import TIMEOUT
 
 from xlsx_tools.check.validate import validate_paths
 from xlsx_tools.read.pool import Budget
+
+pytestmark = pytest.mark.slow  # a server under load and killed mid-upload
 
 CLIENTS = 50
 EACH = 6

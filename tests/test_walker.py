@@ -103,3 +103,22 @@ def test_the_live_values_fail_exactly_the_expected_checks(case):
     failed = {c.id for c in checks(fmt) if live.status(c) == fmt.marks["fail"]}
     expected = {**CASES, **ERROR_CASES}[case][1]
     assert failed == expected
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_stacked_checks_fail_exactly_the_expected_rule_checks(case):
+    """The Evaluator over reports made straight from each case's values (totals summed from their
+    parts, as the reader derives them) fails exactly the expected checks that are not cell-wise
+    (those are the reader's: test_reader, test_corpus)."""
+    from xlsx_tools.check.schemas import validate
+    from xlsx_tools.read.reader import Report
+
+    fmt = load()
+    values = case_values(case)
+    for f in fmt.table_fields:
+        if f.is_total and f.key not in values:
+            values[f.key] = sum(v for k in f.total_of if isinstance(v := values.get(k), (int, float)))
+    report = validate([Report(f"{case}.xlsx", values=values)], fmt)[0]
+    failed = {f.extra["check"] for f in report.findings if f.extra.get("check") in {c.id for c in checks(fmt)}}
+    expected = {i for i in CASES[case][1] if not cellwise(next(c for c in checks(fmt) if c.id == i))}
+    assert failed == expected

@@ -138,6 +138,7 @@ def cells(draw) -> tuple[int, str]:
     ]))
 
 
+@pytest.mark.slow  # a generated corpus of worksheets
 @settings(max_examples=300, deadline=None)
 @given(st.lists(cells(), max_size=40))
 def test_worksheets_read_by_the_pattern_equal_expat(found):
