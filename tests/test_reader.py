@@ -4,6 +4,7 @@ read as shifted numbers, every kind of odd cell value is a located finding, inpu
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import corpus
@@ -12,6 +13,8 @@ from fills import correct_values, fill, write_filled
 from openpyxl import load_workbook
 
 from xlsx_tools.check.validate import collect, validate_paths
+from xlsx_tools.format.declaration import load
+from xlsx_tools.format.layout import added_sheets, workbook_layout
 from xlsx_tools.read.container import Limits
 from xlsx_tools.read.reader import read_bytes, read_path
 from xlsx_tools.write import template
@@ -152,6 +155,35 @@ def test_each_odd_cell_is_a_located_finding(raw, code, severity):
         assert {f.code for f in report.findings} == {"S6", "R1"}
     else:
         assert [f for f in report.findings if f.cell != "F11"] == []
+
+
+@pytest.mark.parametrize("typed, meant", [("3000元", "0.3"), ("251000元", "25.1"), ("1,500 元", "0.15"),
+                                          ("0.3万元", None), ("25.1", None)])
+def test_the_fee_cell_gets_one_hint_with_the_figure_to_type(typed, meant):
+    """One finding on the cell, its hint the 万元 figure: following it gives the right amount (a
+    "3000元" hint of 3000 would make the fee ten thousand times too large)."""
+    values = correct_values() | {"t2.fees.amount": typed}
+    report = validate_paths_bytes(corpus.save(fill(template.build(), values)))
+    sheet, span = workbook_layout().locate("t2.fees.amount")
+    on_cell = [f for f in report.findings if (f.sheet, f.cell) == (sheet, span.ref)]
+    if meant is None:
+        assert all(f.code != "S9" for f in on_cell) and len(on_cell) <= 1
+        if typed == "0.3万元":  # a unit typed after the right figure: delete the unit
+            assert on_cell[0].code == "S6" and "0.3" in on_cell[0].hint
+        return
+    assert [(f.code, f.severity) for f in on_cell] == [("S6", "error")], on_cell
+    assert f"改为数字 {meant}" in on_cell[0].hint and "万元" in on_cell[0].hint
+    numbers = re.findall(r"\d+(?:\.\d+)?", on_cell[0].hint)
+    assert meant in numbers and typed.replace("元", "").replace(",", "").strip() not in numbers
+
+
+@pytest.mark.parametrize("sheet", sorted(added_sheets(load())) + ["我的备注"])
+def test_the_sheets_nianbao_adds_are_not_extra(sheet):
+    wb = fill(template.build(), correct_values())
+    wb.create_sheet(sheet)["A1"] = "x"
+    report = validate_paths_bytes(corpus.save(wb))
+    extra = [(f.code, f.sheet) for f in report.findings if f.code == "S-EXTRA-SHEET"]
+    assert extra == ([] if sheet in added_sheets(load()) else [("S-EXTRA-SHEET", "我的备注")])
 
 
 def test_all_bad_cells_of_a_column_are_reported_in_one_run():

@@ -44,20 +44,42 @@ def test_personalised_templates_carry_exact_identity(roster_file, tmp_path, fmt,
     assert later[sheet].cell(span.row, span.col).value == "某区/某局:分局"
 
 
-def test_duplicate_names_get_distinct_files(tmp_path, fmt):
+def test_a_repeated_row_is_one_agency_and_said_with_both_rows(tmp_path, fmt):
+    """The same code twice, or the same name where a row has no code: one agency (one template, one
+    link), a finding naming both rows. The same name under two codes: two agencies, said too."""
     wb = Workbook()
     ws = wb.active
     ws.append([fmt.identity_field("name").label, fmt.identity_field("code").label])
-    ws.append(["某街道办事处", CODE])
-    ws.append(["某街道办事处", OTHER])
-    ws.append(["某街道办事处", None])
+    ws.append(["某街道办事处", CODE])  # row 2
+    ws.append(["某街道办事处", OTHER])  # row 3: same name, another code — two agencies
+    ws.append(["某街道办事处", None])  # row 4: no code to tell it apart — the agency of row 2
+    ws.append(["某区科学技术局", CODE])  # row 5: row 2's code under another name
     path = tmp_path / "r.xlsx"
     wb.save(path)
     roster = read_roster(path)
-    assert [f.code for f in roster.findings] == ["F-ROSTER-DUPLICATE", "F-ROSTER-DUPLICATE"]
+    said = [(f.code, f.cell, f.message) for f in roster.findings]
+    assert said == [
+        ("F-ROSTER-DUPLICATE", "A3", "名录第 3 行与第 2 行的单位名称都是“某街道办事处”（代码不同，按两个单位处理）"),
+        ("F-ROSTER-DUPLICATE", "A4", "名录第 4 行的“某街道办事处”与第 2 行重复，只按第 2 行计为一个单位"),
+        ("F-ROSTER-DUPLICATE", "B5", f"名录第 5 行的“{CODE}”与第 2 行重复，只按第 2 行计为一个单位")]
+    assert [a.row for a in roster.agencies] == [2, 3]
     result = write_personalised(roster, tmp_path / "out")
     assert sorted(p.name for _, p in result.written) == sorted(
-        [f"某街道办事处_{CODE}.xlsx", f"某街道办事处_{OTHER}.xlsx", "某街道办事处_第4行.xlsx"])
+        [f"某街道办事处_{CODE}.xlsx", f"某街道办事处_{OTHER}.xlsx"])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for _, p in result.written)
+    run = CliRunner().invoke(main, ["template", "--roster", str(path), "--outdir", str(tmp_path / "cli")])
+    assert "已生成 2 份模板" in run.output and len(list((tmp_path / "cli").iterdir())) == 2
+
+
+def test_roster_hints_point_to_the_roster_not_the_report_sheet(tmp_path, fmt):
+    wb = Workbook()
+    wb.active.title = "名录"
+    wb.active.append([fmt.identity_field("name").label, fmt.identity_field("code").label,
+                      fmt.identity_field("kind").label])
+    wb.active.append(["某区教育局", None, "局"])
+    wb.save(tmp_path / "r.xlsx")
+    (finding,) = read_roster(tmp_path / "r.xlsx").findings
+    assert finding.code == "I3" and "名录的“名录”表" in finding.hint and "基本信息" not in finding.hint
 
 
 def test_roster_without_header_or_unreadable(tmp_path):

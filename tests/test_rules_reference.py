@@ -68,7 +68,7 @@ def test_every_code_raised_in_the_package_is_in_the_reference():
 def test_a_real_validation_finds_only_codes_of_the_reference(tmp_path):
     from xlsx_tools.check.validate import validate_paths
 
-    values = correct_values() | {"t3.new.natural": "12件", "id.code": "123", "t2.fees.amount": "251000元",
+    values = correct_values() | {"t3.new.natural": "12件", "id.code": "123", "t2.fees.amount": 251000,
                                  "t4.review.upheld": None, "s5.text": "无"}
     report = validate_paths([write_filled(tmp_path / "有错.xlsx", values)])[0]
     found = {f.code for f in report.findings}

@@ -5,8 +5,10 @@ real-server, load and browser tests (test_serve*.py) run the same application ov
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
+from agencies import agency, write
 from collecting import YEAR, form_token, make_roster, workbook
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
@@ -234,6 +236,31 @@ def test_the_board_downloads_the_summary_and_the_status_list(served):
     names = [row[1] for row in status.iter_rows(min_row=3, values_only=True)]
     assert names == [o.name for o in served[1].offices]
     assert not list((served[1].store.folder / "tmp").glob("download.*"))  # removed once sent
+
+
+def test_a_workbook_of_another_year_is_refused_on_the_page_as_the_summary_refuses_it(served):
+    """The issue's case: a 2024 workbook on its office's link in a 2025 collection. The page says
+    有错误 with C5 (no server path, no command-line option); the board does not count it; the
+    summary does not include it and shows no server path either."""
+    c = logged_in(served)
+    office = served[1].offices[3]
+    v = agency(4, {"id.year": 2024})
+    sent = hand_in(c, office_link(served, 3), write(served[2] / "上年的报表.xlsx", v))
+    page = c.get(sent.headers["location"]).text
+    assert "本次上传未计入汇总" in page and "C5" in page and "报告年度为 2024" in page
+    assert "--" not in _text_of(page) and str(served[1].store.folder) not in page
+    upload_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    row = next(r for r in served[1].rows() if r.office.id == office.id)
+    assert row.counted is None or row.counted.id != upload_id  # the board does not count it
+    summary = load_workbook(io.BytesIO(c.get("/board/summary.xlsx").content))
+    texts = " ".join(str(v) for ws in summary for row in ws.iter_rows(values_only=True) for v in row if v)
+    assert "上年的报表" not in texts  # not in the summary, not even as a rejected file
+    assert str(served[1].store.folder) not in texts and "/tmp" not in texts
+
+
+def _text_of(html: str) -> str:
+    """The page's visible text (tags, attributes and the style sheet's comments left out)."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S))
 
 
 # -- every response ---------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def test_tally_writes_the_tables_into_the_report_and_nothing_else(tmp_path):
     assert all(v == 0 for k, v in written.items() if k not in HAND_2025 and k not in HAND_CASES_2025["received"])
     (report_found,) = validate_paths([out])
     assert not [f for f in report_found.findings if f.sheet in ("表三", "表四") and f.severity != "info"]
+    assert "S-EXTRA-SHEET" not in {f.code for f in report_found.findings}  # 统计依据 is ours
     basis = list(load_workbook(out)[FMT.register["basis"]].iter_rows(min_row=3, values_only=True))
     by_item = {(r[1], r[2]): r for r in basis}
     row = by_item[("一、本年新收政府信息公开申请数量", "自然人")]
@@ -98,6 +99,51 @@ def test_three_years_of_one_register_chain_without_x1(tmp_path):
         for c in register_layout().applicants.values():
             assert now.values[f"t3.carried_in.{c}"] == last.values[f"t3.carry_over.{c}"]
         assert "X1" not in {f.code for f in compare_reports([last], [now]).every_finding}
+
+
+@pytest.mark.parametrize("year, into_year, named", [
+    (2026, 2025, ("2026 年度", "2023—2025 年", "报告年度为 2025")),  # the case, with --replace
+    (2025, 2024, ("2025 年度", "2023—2025 年", "报告年度为 2024")),  # the workbook is last year's
+    (2022, None, ("2022 年度", "2023—2025 年")),  # the register starts after the year
+])
+def test_a_year_the_register_or_the_workbook_does_not_share_is_refused(tmp_path, year, into_year, named):
+    register = write_register(tmp_path / "台账.xlsx", HAND, HAND_CASES)
+    args = ["tally", register, "--year", year, "--replace"]
+    if into_year is not None:
+        report = write_filled(tmp_path / "年报.xlsx", {**correct_values(), "id.year": into_year})
+        digest = report.read_bytes()
+        args += ["--into", report]
+    else:
+        args += ["-o", tmp_path / "新.xlsx"]
+    proc = nianbao(*args)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "年度不一致，未写入" in proc.stderr and all(n in proc.stderr for n in named), proc.stderr
+    assert "Traceback" not in proc.stderr and "Error:" not in proc.stderr
+    if into_year is not None:
+        assert report.read_bytes() == digest
+    else:
+        assert not (tmp_path / "新.xlsx").exists()
+
+
+def test_an_unfinished_year_is_tallied_with_a_warning(tmp_path):
+    from xlsx_tools.register.tally import tally_register
+
+    rows = [application("N1", D(2026, 3, 1), "自然人", "（一）予以公开", D(2026, 3, 9))]
+    register = write_register(tmp_path / "台账.xlsx", rows)
+    out = tally_register(register, 2026, tmp_path / "年报.xlsx", today=D(2026, 12, 7))
+    assert out.target is not None and out.notes == [
+        "2026 年度尚未结束（今天是 2026-12-07）：统计的只是到今天为止台账中登记的申请，年度结束后请重新统计。"]
+    done = tally_register(register, 2026, tmp_path / "年报2.xlsx", today=D(2027, 1, 5))
+    assert done.target is not None and done.notes == []  # the year has ended: nothing to say
+
+
+@pytest.mark.parametrize("typed, suggested", [("部分公开", "（二）部分公开"), ("部分", "（二）部分公开"),
+                                              ("予以公开了", "（一）予以公开")])
+def test_a_mistyped_result_is_pointed_to_the_label_that_contains_it(tmp_path, typed, suggested):
+    bad = application("X9", D(2025, 3, 3), "自然人", typed, D(2025, 4, 1))
+    path = write_register(tmp_path / "台账.xlsx", HAND + [bad], HAND_CASES)
+    (found,) = read_register(path.read_bytes(), path.name).findings
+    assert found.code == "REG-LABEL" and suggested in found.hint, found.hint
 
 
 def test_a_busy_year_lists_its_rows_in_cells_excel_can_hold(tmp_path):

@@ -227,3 +227,36 @@ def test_a_single_finding_keeps_its_own_line_with_labels(tmp_path):
     text = run(write_filled(tmp_path / "one.xlsx", v)).output
     s7 = [line for line in text.splitlines() if line.startswith("  [S7]")]
     assert len(s7) == 1 and "表四!I6" in s7[0] and "个单元格" not in s7[0]
+
+
+def test_validate_in_context_judges_as_the_upload_page_and_merge_do(tmp_path):
+    """--year and --roster: the wrong year is the error merge and the upload page give (C5); the
+    right year and an agency on the roster are clean; the roster's own problems are printed."""
+    from agencies import agency, write
+    from batches import roster
+
+    names = roster(tmp_path / "名录.xlsx", [1, 3])
+    last_year = write(tmp_path / "a" / "上年.xlsx", agency(1, {"id.year": 2024}))
+    this_year = write(tmp_path / "b" / "本年.xlsx", agency(3, {"id.year": 2025}))
+    off_roster = write(tmp_path / "c" / "名录外.xlsx", agency(5, {"id.year": 2025}))
+    result = run(last_year, this_year, off_roster, "--year", 2025, "--roster", names, "--format", "json")
+    assert result.exit_code == 1, result.output
+    found = {entry["file"].split("/")[-1]: {(f["code"], f["severity"]) for f in entry["findings"]}
+             for entry in json.loads(result.stdout)["files"]}
+    assert found["上年.xlsx"] == {("C5", "error")}
+    assert found["本年.xlsx"] == set()
+    assert found["名录外.xlsx"] == {("C5", "warning")}
+    assert run(this_year, "--year", 2025, "--roster", names).exit_code == 0
+    assert run(last_year).exit_code == 0  # without a context, a workbook is judged on its own
+
+
+def test_merge_with_nothing_readable_names_each_files_own_reason(tmp_path):
+    (tmp_path / "收到").mkdir()
+    (tmp_path / "收到" / "科技局.xls").write_bytes(corpus.legacy_xls())
+    (tmp_path / "收到" / "教育局.xlsx").write_bytes(b"not a workbook")
+    result = CliRunner().invoke(main, ["merge", str(tmp_path / "收到"), "-o", str(tmp_path / "汇总.xlsx")])
+    assert result.exit_code == 1, result.output
+    assert "没有一份报表可以汇总" in result.output and "科技局.xls：" in result.output
+    assert ".xls" in result.output.split("科技局.xls：")[1].splitlines()[0]  # the legacy format named
+    assert "教育局.xlsx：" in result.output and "没有一份报表能读出报告年度" not in result.output
+    assert not (tmp_path / "汇总.xlsx").exists()

@@ -23,7 +23,7 @@ import pandera.pandas as pa
 
 from ..format import uscc
 from ..format.declaration import Field, Format, load
-from ..format.findings import Finding, registered
+from ..format.findings import Finding, registered, rule_message
 from ..format.layout import workbook_layout
 from ..format.rules import CELLWISE, TOTAL_PARTS, Check, cellwise, checks, marked_keys, resolve, top_call
 from ..format.walker import Walker
@@ -364,8 +364,7 @@ def _rule_findings(fmt, layout, evaluator: Evaluator, check: Check, indexes: lis
             message += f"（{names[0]} {_num(actual)}，{names[1]} {_num(expected)}）"
         elif not isinstance(f, Field):
             actual = report.values.get(keys[0])
-            if actual not in (None, "") and len(str(actual)) <= 40:
-                message += f"（实际为“{actual}”）"
+            message = rule_message(check.rule, check.title, "" if actual is None else actual)
         report.findings.append(Finding(
             check.code, check.severity, message, check.rule.hint, file=report.file, sheet=sheet,
             cell=span.ref, labels=tuple(labels), actual=actual, expected=expected,

@@ -2,8 +2,9 @@
 
 One module per command or small group of commands (:mod:`template`, :mod:`validate`, :mod:`merge`,
 :mod:`importing`, :mod:`report`, :mod:`archive`, :mod:`compare`, :mod:`registers`, :mod:`serve`,
-:mod:`rules`, :mod:`addin`), the options and printing they share in :mod:`common`; this module
-only assembles the group. :mod:`entry` is the console script's start.
+:mod:`rules`, :mod:`addin`), the options and printing they share in :mod:`common`, the parser's own
+texts in Chinese in :mod:`chinese`; this module only assembles the group. :mod:`entry` is the
+console script's start.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from . import chinese  # noqa: F401  (first: click's texts in Chinese before any command is built)
 from .addin import addin
 from .archive import archive
 from .compare import compare

@@ -53,6 +53,40 @@ def reading_limits(command: Callable) -> Callable:
     return package_limits(worker_limits(command))
 
 
+def context_options(command: Callable) -> Callable:
+    """``--year``, ``--roster`` and ``--previous``, given to the command as ``context`` (a
+    :class:`consolidate.context.Context`, None when none is given): each workbook judged as the
+    upload page and ``nianbao merge`` judge it."""
+
+    @click.option("--year", type=int, help="本次收集的报告年度：其他年度的报表为错误（C5），与汇总时一样。")
+    @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="单位名录（.xlsx）：不在名录中、名称与名录不一致的报表给出警告（C5），与汇总时一样。")
+    @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="上年汇总表（nianbao merge 生成）：与上年数据核对（X1、X2），与汇总时一样。")
+    @functools.wraps(command)
+    def with_context(*args, year: int | None, roster: Path | None, previous: Path | None, **kwargs):
+        if year is None and roster is None and previous is None:
+            return command(*args, context=None, **kwargs)
+        from ..consolidate.context import Context
+        from ..consolidate.submissions import MergeError
+
+        try:
+            roster_data = merge_roster(roster)
+            if previous is not None:
+                from ..consolidate.crossyear import read_previous
+
+                previous_data = read_previous(previous)
+            else:
+                previous_data = None
+        except MergeError as exc:
+            raise click.UsageError(str(exc)) from exc
+        if roster_data is not None:
+            echo_findings(roster_data.findings)
+        return command(*args, context=Context(year, roster_data, previous_data), **kwargs)
+
+    return with_context
+
+
 def identity_label(name: str) -> str:
     """The 基本信息 label of an identity field (单位名称 …), as the template shows it."""
     return load().identity_field(name).label

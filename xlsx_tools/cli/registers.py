@@ -48,6 +48,8 @@ def tally(register, year, into, output, replace, rule, limits) -> None:
         outcome = tally_register(register, year, target, into, replace, rule, limits)
     except (TallyError, OutputError) as exc:
         raise click.ClickException(str(exc)) from exc
+    for note in outcome.notes:
+        click.secho(f"注意：{note}", fg=COLOURS["warning"], err=True)
     if outcome.register.errors or not outcome.register.readable:
         for f in outcome.register.findings:
             click.secho(f"  {f.render()}", fg=COLOURS.get(f.severity), err=True)

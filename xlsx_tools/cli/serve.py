@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import sys
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from .common import merge_roster, reading_limits
+from ..format.oserrors import describe
+from .common import echo_findings, merge_roster, reading_limits
 
 PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
 
@@ -29,8 +31,11 @@ PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
 @click.option("--url", default=None, help="各单位访问本服务的地址（写入上传链接），默认 http://监听地址:端口。")
 @click.option("--max-upload-mb", type=float, default=20.0, show_default=True, help="单个上传文件的大小上限。")
 @click.option("--new-password", is_flag=True, help="重新设置汇总单位的登录密码。")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="上年汇总表（nianbao merge 生成）：上传的报表与上年数据核对（X1、X2），汇总表核对 C4。")
 @reading_limits
-def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_password, limits, jobs, budget) -> None:
+def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_password, previous,
+          limits, jobs, budget) -> None:
     """启动年报收集页面：各单位用专用链接上传工作簿并立即看到校验结果，汇总单位登录后查看报送情况、下载汇总表。
 
     第一次启动时设置汇总单位的登录密码（也可以用环境变量 NIANBAO_BOARD_PASSWORD 给出），只保存其散列值。
@@ -53,10 +58,16 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
 
     try:
         agencies = merge_roster(roster)
+        if previous is not None:
+            from ..consolidate.crossyear import read_previous
+
+            previous = read_previous(previous)
     except MergeError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    data.mkdir(parents=True, exist_ok=True)
+    echo_findings(agencies.findings)
+    listening = _listen(host, port)  # before anything is written: a busy port changes nothing
+    _data_folder(data)
     store = Store(data)
     stored = store.setting("password")
     if stored is None or new_password:
@@ -69,7 +80,7 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
         store.set_setting("password", stored)
     checker = Checker(limits, budget, jobs)
     collection = Collection(store, agencies, year, deadline.date() if deadline else None, limits=limits,
-                            checker=checker)
+                            checker=checker, previous=previous)
     shown_host = socket.gethostname() if host in ("0.0.0.0", "::") else host
     base = url or f"http://{shown_host}:{port}"
     links = collection.write_links(base, data / "上传链接.xlsx")
@@ -77,4 +88,42 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
     click.echo(f"年报收集页面：{base}/login（汇总单位登录）")
     click.echo(f"各单位的上传链接：{links}（{len(collection.offices)} 家单位）")
     click.echo("按 Ctrl+C 停止；再次启动时使用同一个收集目录，已收到的文件和链接都保留。", err=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", workers=1, limit_concurrency=512)
+    config = uvicorn.Config(app, log_level="warning", workers=1, limit_concurrency=512)
+    uvicorn.Server(config).run(sockets=[listening])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now; a busy port or an unusable address ends the command with
+    what to do, in Chinese."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        if sys.platform != "win32":  # there it would let two servers share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+        return sock
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
+            why = (f"端口 {port} 已被占用（可能已有一个收集页面或其他程序在运行）。"
+                   f"请先停止它，或用 --port 换一个端口，例如 --port {port + 1}。")
+        elif exc.errno == errno.EACCES:
+            why = (f"没有权限使用端口 {port}（1024 以下的端口需要管理员权限）。"
+                   "请用 --port 换一个端口，例如 --port 8080。")
+        else:
+            why = f"无法在地址 {host} 上监听（{describe(exc)}）。请检查 --host 是否为本机的地址。"
+        click.echo(f"无法启动收集页面：{why}", err=True)
+        sys.exit(2)
+
+
+def _data_folder(data: Path) -> None:
+    """The data folder, made if missing; one that cannot be written ends the command."""
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        probe = data / ".nianbao-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        click.echo(f"无法使用收集目录 {data}：{describe(exc)}。请换一个可写入的目录（--data）。", err=True)
+        sys.exit(2)

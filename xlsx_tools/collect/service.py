@@ -16,6 +16,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from ..consolidate.context import Context, judge_reports
+from ..consolidate.crossyear import Previous
 from ..consolidate.merge import Options, consolidate
 from ..consolidate.roster import Agency, Roster, safe_filename
 from ..consolidate.summary import write_summary
@@ -46,8 +48,11 @@ class Row:
 
 class Collection:
     def __init__(self, store: Store, roster: Roster, year: int, deadline: dt.date | None = None,
-                 limits: Limits | None = None, checker: Checker | None = None, fmt: Format | None = None):
+                 limits: Limits | None = None, checker: Checker | None = None, fmt: Format | None = None,
+                 previous: Previous | None = None):
         self.store, self.roster, self.year, self.deadline = store, roster, year, deadline
+        #: how every upload is judged beyond its own cells: exactly as the summary's merge judges it
+        self.context = Context(year, roster, previous, level=0)
         self.fmt = fmt or load()
         self.limits = limits
         self.checker = checker or Checker(limits)
@@ -66,6 +71,7 @@ class Collection:
         """Store the upload's file, validate it, count it; its id."""
         sha, size = self.store.keep(tmp)
         report = for_office(await self.checker.check(self.store.path_of(sha), filename), office)
+        judge_reports([report], self.context, self.fmt)
         return self.store.record(office.id, sha, filename, size, by_board, report.readable, report.findings)
 
     # the board ----------------------------------------------------------------------------
@@ -112,13 +118,17 @@ class Collection:
         return target
 
     def summary(self, target: Path) -> Path:
-        """``nianbao merge`` over the uploads that count, one file per office named after it."""
+        """``nianbao merge`` over the uploads that count, in the collection's context; each file is
+        called by its office and the name it was uploaded under (never by a server path)."""
         with tempfile.TemporaryDirectory(dir=self.store.folder / "tmp") as folder:
+            names = {}
             for row in self.rows():
                 if row.counted is not None:
-                    copy = Path(folder) / f"{safe_filename(row.office.name)}_{row.office.id}.xlsx"
+                    copy = Path(folder) / f"{row.office.id}.xlsx"
                     shutil.copyfile(self.store.path_of(row.counted.sha256), copy)
-            result = consolidate([Path(folder)], Options(year=self.year, limits=self.limits), self.roster)
+                    names[str(copy)] = f"{row.office.name}：{row.counted.name}"
+            options = Options(year=self.year, limits=self.limits, names=names)
+            result = consolidate([Path(folder)], options, self.roster, self.context.previous)
             return write_summary(result, target, self.fmt)
 
     def status_book(self, target: Path, today: dt.date | None = None) -> Path:

@@ -25,7 +25,8 @@ from ..read import pool
 from ..read.container import Limits
 from ..read.reader import Report
 from . import crossyear
-from .roster import Roster, name_key
+from .context import Context, RosterIndex, judge, level_name
+from .roster import Roster
 from .submissions import (
     DUPLICATE,
     INCLUDED,
@@ -50,6 +51,8 @@ class Options:
     today: dt.date | None = None
     #: decisions taken on findings in earlier runs (see :mod:`reviewed`), shown again on the same findings
     reviews: dict[tuple[str, str, str, str], tuple[str, str]] | None = None
+    #: what findings call each file (its path as a string → a name), where a path is not for users
+    names: dict[str, str] | None = None
 
 
 def check_output(inputs: Iterable[Path], output: Path, extra: Iterable[Path] = ()) -> None:
@@ -89,7 +92,9 @@ def consolidate(inputs: Iterable[Path], options: Options | None = None, roster: 
     files.sort(key=str)
     if on_found is not None:  # the files to read (the others are skipped at once)
         on_found(len(files))
-    read = read_all(files, options.limits, options.jobs, options.budget, convert=convert, done=progress)
+    names = [options.names.get(str(f), str(f)) for f in files] if options.names else None
+    read = read_all(files, options.limits, options.jobs, options.budget, convert=convert, done=progress,
+                    names=names)
     if convert is not to_submission:  # the caller keeps more of each report (the archive): split it off
         kept.extend(read)
         read = [to_submission_of(r) for r in read]
@@ -109,16 +114,17 @@ def classify(submissions: list[Submission], options: Options | None = None, rost
     candidates = [s for s in submissions if not s.status and not s.errors]
     year = _year(candidates, options.year) or _common(s.identity.get("year") for s in submissions)
     if not isinstance(year, int):
-        raise MergeError("没有一份报表能读出报告年度，请用 --year 指定汇总哪一年度。")
+        raise MergeError(_no_year(submissions))
     if callable(previous):  # last year looked up once this year is known (the archive)
         previous = previous(year)
     if previous is not None and previous.year not in (None, year - 1):
         raise MergeError(f"上年汇总 {previous.file} 的年度为 {previous.year}，本次汇总的是 {year} 年度。")
-    _wrong_year(candidates, year)
-    level = _level([s for s in candidates if not s.errors])
+    level, tie = _level([s for s in candidates if s.identity.get("year") == year])
+    context = Context(year, roster, previous, None if tie else level)
+    for s in submissions:
+        if not s.status:
+            judge(s, context, fmt)
     _resubmissions([s for s in candidates if not s.errors], options.prefer_newest)
-    if previous is not None:
-        crossyear.check_agencies([s for s in candidates if not s.errors and not s.status], previous, fmt)
     for s in submissions:
         if s.status:
             continue
@@ -132,7 +138,7 @@ def classify(submissions: list[Submission], options: Options | None = None, rost
     result = Consolidation(year, str(region), level + 1, options.today or dt.date.today(), submissions, included,
                            _sums(included, fmt), roster_given=roster is not None, reviews=options.reviews or {})
     if roster is not None:
-        _check_roster(result, roster)
+        _check_roster(result, roster, context.index)
     if previous is not None:
         result.findings += crossyear.check_summary(result, previous, fmt)
     return result
@@ -148,6 +154,15 @@ def _byte_identical(submissions: list[Submission]) -> None:
             s.status = DUPLICATE
             s.note = kept.file
             s.findings.append(registered("F-DUPLICATE", file=s.file, other=kept.file))
+
+
+def _no_year(submissions: list[Submission], shown: int = 20) -> str:
+    """Why no year could be found: each file's own first error (the cause, not its consequence)."""
+    reasons = [f"  {s.file}：{s.errors[0].message}" for s in submissions if s.errors]
+    if not reasons:
+        return "收到的报表都没有填写报告年度，请用 --year 指定汇总哪一年度。"
+    more = [f"  ……另有 {len(reasons) - shown} 个文件"] if len(reasons) > shown else []
+    return "\n".join(["没有一份报表可以汇总，各文件的原因如下：", *reasons[:shown], *more])
 
 
 def _common(values: Iterable[Any]) -> Any:
@@ -166,30 +181,19 @@ def _year(candidates: list[Submission], wanted: int | None) -> int | None:
     return ranked[0][0] if ranked else None
 
 
-def _wrong_year(candidates: list[Submission], year: int) -> None:
-    for s in candidates:
-        found = s.identity.get("year")
-        if found != year:
-            s.findings.append(registered("C5/year", file=s.file, found=found or "（未填）", year=year))
-
-
-def level_name(level: int) -> str:
-    return "单位报表" if level == 0 else f"{level} 级汇总表"
-
-
-def _level(candidates: list[Submission]) -> int:
-    """The level the batch is at (the most common); files of any other level are rejected, since a
-    summary merged with its own agencies would count them twice. A tie rejects both sides."""
+def _level(candidates: list[Submission]) -> tuple[int, bool]:
+    """The level the batch is at (the most common), and whether two levels tie. Files of any other
+    level are rejected, since a summary merged with its own agencies would count them twice; a tie
+    rejects both sides."""
     levels = Counter(s.level for s in candidates).most_common()
     if not levels:
-        return 0
-    tie = len(levels) > 1 and levels[0][1] == levels[1][1]
-    level = levels[0][0]
-    for s in candidates:
-        if s.level != level or tie:
+        return 0, False
+    if len(levels) > 1 and levels[0][1] == levels[1][1]:
+        for s in candidates:
             others = "、".join(level_name(lv) for lv, _ in levels if lv != s.level)
             s.findings.append(registered("C5/level", file=s.file, found=level_name(s.level), others=others))
-    return level if not tie else 0
+        return 0, True
+    return levels[0][0], False
 
 
 def _resubmissions(candidates: list[Submission], prefer_newest: bool) -> None:
@@ -235,31 +239,22 @@ def _sums(included: list[Submission], fmt: Format) -> dict[str, Any]:
     return sums
 
 
-def _check_roster(result: Consolidation, roster: Roster) -> None:
-    """C5: roster agencies with no included file, included files from agencies off the roster.
-    The roster's own problems (a row without a name …) are the run's findings too."""
+def _check_roster(result: Consolidation, roster: Roster, index: RosterIndex) -> None:
+    """C5: roster agencies with no included file, included files from agencies off the roster (each
+    file's own roster findings are :func:`context.judge`'s). The roster's own problems (a row without
+    a name …) are the run's findings too."""
     result.findings[:0] = roster.findings
-    by_code = {a.values["code"]: a for a in roster.agencies if a.values.get("code")}
-    by_name = {name_key(a.values.get("name")): a for a in roster.agencies}
     matched: set[int] = set()
-    lengths = sorted({len(k) for k in by_name if len(k) >= 4}, reverse=True)
     for s in result.included:
-        agency = by_code.get(s.identity.get("code")) or by_name.get(name_key(s.name))
+        agency = index.agency_of(s)
         if agency is None:
-            s.findings.append(registered("C5/off-roster", file=s.file, agency=s.name))
             result.missing.append(Missing("off_roster", dict(s.identity), s.file))
-            continue
-        matched.add(id(agency))
-        listed = agency.values.get("name", "")
-        if name_key(listed) != name_key(s.name):
-            s.findings.append(registered("C5/roster-name", file=s.file, name=s.name, listed=listed))
-        other = _named_for_another(s, agency, by_name, lengths)
-        if other:
-            s.findings.append(registered("C5/file-name", file=s.file, name=s.name, other=other))
+        else:
+            matched.add(id(agency))
     tried = defaultdict(list)
     for s in result.submissions:
         if s.status in (REJECTED, DUPLICATE) and s.identity.get("name"):
-            agency = by_code.get(s.identity.get("code")) or by_name.get(name_key(s.name))
+            agency = index.agency_of(s)
             if agency is not None:
                 tried[id(agency)].append(s)
     for agency in roster.agencies:
@@ -270,23 +265,6 @@ def _check_roster(result: Consolidation, roster: Roster) -> None:
         result.missing.append(Missing("on_roster", dict(agency.values), why))
         result.findings.append(registered("C5/missing", file=roster.file, agency=agency.values.get("name", ""),
                                           why=why))
-
-
-def _named_for_another(s: Submission, agency, by_name: dict, lengths: list[int]) -> str | None:
-    """The roster name of another agency that the file's name carries in full (the file of one agency
-    filled in with another's identity, or sent under the wrong name), or None; the longest such name.
-
-    The file name's substrings are looked up among the roster's names (of the ``lengths`` they come
-    in, four characters or more), so a roster of 20,000 costs a few hundred lookups per file, not
-    20,000 substring searches."""
-    stem = name_key(Path(s.file).stem)
-    own = {name_key(s.name), name_key(agency.values.get("name"))}
-    for n in lengths:
-        for start in range(len(stem) - n + 1):
-            other = by_name.get(key := stem[start:start + n])
-            if other is not None and other is not agency and not any(key in k for k in own):
-                return other.values.get("name")
-    return None
 
 
 def report_json(result: Consolidation, output: Path | None = None) -> str:

@@ -7,6 +7,7 @@ reported with its cell and the other agencies still get their templates.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import unicodedata
@@ -102,7 +103,7 @@ def _find_header(ws, labels: dict[str, str], spec: dict[str, Any]) -> tuple[int,
 def _read_rows(ws, header: tuple[int, dict[str, int]], roster: Roster, fmt: Format) -> None:
     header_row, columns = header
     last_col = max(columns.values())
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], Agency] = {}
     max_row = header_row + fmt.roster["max_rows"]
     rows = ws.iter_rows(min_row=header_row + 1, max_row=max_row, max_col=last_col, values_only=True)
     for r, row in enumerate(rows, start=header_row + 1):
@@ -111,19 +112,39 @@ def _read_rows(ws, header: tuple[int, dict[str, int]], roster: Roster, fmt: Form
             continue
         where = {name: {"file": roster.file, "sheet": ws.title, "cell": f"{get_column_letter(col)}{r}"}
                  for name, col in columns.items()}
-        problems = check_identity(values, fmt, where)
+        problems = [_in_roster(p, ws.title, fmt) for p in check_identity(values, fmt, where)]
         roster.findings += problems
         if any(p.severity == "error" for p in problems):
             continue
         agency = Agency(r, normalise(values, fmt))
-        for name in ("code", "name"):
-            key = (name, agency.values.get(name, ""))
-            if key[1] and key in seen:
-                roster.findings.append(registered(
-                    "F-ROSTER-DUPLICATE", value=key[1], other=seen[key], **where[name]))
-            elif key[1]:
-                seen[key] = r
+        if _repeated(agency, seen, roster, where):
+            continue
         roster.agencies.append(agency)
+
+
+def _repeated(agency: Agency, seen: dict[tuple[str, str], Agency], roster: Roster, where: dict) -> bool:
+    """Whether a row repeats an agency already listed (the same code; or the same name where either
+    row lacks a code): reported with both rows, and not a second agency — one template, one upload
+    link. The same name under two different codes is reported too, but both agencies stay."""
+    code, name = agency.values.get("code"), agency.values.get("name")
+    first = seen.get(("code", code)) if code else None
+    key = "code" if first is not None else "name"
+    first = first or seen.get(("name", name))
+    if first is None or first is agency:
+        seen.update({(k, v): agency for k, v in (("code", code), ("name", name)) if v})
+        return False
+    same = key == "code" or not code or not first.values.get("code")
+    roster.findings.append(registered("F-ROSTER-DUPLICATE" if same else "F-ROSTER-DUPLICATE/name",
+                                      value=agency.values.get(key), other=first.row, row=agency.row, **where[key]))
+    if not same:
+        seen[("code", code)] = agency
+    return same
+
+
+def _in_roster(finding: Finding, sheet: str, fmt: Format) -> Finding:
+    """A 基本信息 finding as it applies to a roster row: its hint points to the roster's sheet."""
+    identity = fmt.identity_sheet["sheet"]
+    return dataclasses.replace(finding, hint=finding.hint.replace(f"“{identity}”表", f"名录的“{sheet}”表"))
 
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')

@@ -42,6 +42,7 @@ class Submission:
     explained: bool = False  # the narrative explains a cross-year difference (X1)
     status: str = ""
     note: str = ""
+    readable: bool = True  # the reader opened it (else its findings say why not)
 
     @property
     def errors(self) -> list[Finding]:
@@ -105,7 +106,7 @@ def to_submission(report: Report) -> Submission:
                    if s.key in spec["sections"])
     explained = any(w in text for w in spec["topic"]) and any(w in text for w in spec["reason"])
     return Submission(report.file, report.sha256, report.size, report.level, identity, numbers,
-                      report.findings, explained)
+                      report.findings, explained, readable=report.readable)
 
 
 @dataclass

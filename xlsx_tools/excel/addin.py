@@ -26,6 +26,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..format.declaration import Format, load
+from ..format.oserrors import describe
 from ..read.strings import parse_shared_strings
 from ..read.xmlparts import XMLError, parse_tree
 from ..write.output import OutputError, write_atomic
@@ -244,7 +245,7 @@ def install(folder: Path | None = None, settings: Settings | None = None, platfo
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise AddinError(f"无法创建文件夹 {folder}：{exc.strerror}") from exc
+        raise AddinError(f"无法创建文件夹 {folder}：{describe(exc)}") from exc
     settings = settings or current_settings(env=env, platform=platform)
     try:
         path = build(folder, settings, fmt)
@@ -276,7 +277,7 @@ def uninstall(folder: Path | None = None, platform: str | None = None, env: Mapp
     except PermissionError as exc:
         raise AddinError(f"无法删除 {path}：Excel 可能正在运行，请关闭 Excel 后重试") from exc
     except OSError as exc:
-        raise AddinError(f"无法删除 {path}：{exc.strerror}") from exc
+        raise AddinError(f"无法删除 {path}：{describe(exc)}") from exc
     return Outcome(path, [f"已卸载加载项：{path}", "重新启动 Excel 后，“校验”按钮不再出现。"])
 
 

@@ -205,6 +205,8 @@ class Rule:
     covered_by: str = ""
     tag: str = ""
     checked: str = ""  # where a rule without expr is checked, for the rules reference
+    problem: str = ""  # the failure worded as the problem (else "未通过：" and the title)
+    blank: str = ""  # the failure when the cell is blank (e.g. 统一社会信用代码未填写)
 
 
 @dataclass(frozen=True, eq=False)
@@ -367,11 +369,8 @@ def parse(data: dict[str, Any]) -> Format:
             severity=r["severity"],
             title=r["title"],
             hint=r["hint"],
-            expr=r.get("expr", ""),
             each=tuple((k, v if isinstance(v, str) else tuple(v)) for k, v in r.get("each", {}).items()),
-            covered_by=r.get("covered_by", ""),
-            tag=r.get("tag", ""),
-            checked=r.get("checked", ""),
+            **{k: r.get(k, "") for k in ("expr", "covered_by", "tag", "checked", "problem", "blank")},
         )
         for r in data["rules"]
     )

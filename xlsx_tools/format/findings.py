@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .declaration import Format, load
+from .declaration import Format, Rule, load
 
 #: key → (severity, message template, hint) for findings that are not worded by a statutory rule,
 #: in groups by where they arise. A key's code is the part before "/" (``S6/text`` reports as ``S6``),
@@ -61,6 +61,7 @@ _STRUCTURE: dict[str, tuple[str, str, str]] = {
 _CELLS: dict[str, tuple[str, str, str]] = {
     "S6/text": ("error", "应填数字，实际是文字“{raw}”", "改为数字；没有发生的填 0。"),
     "S6/text-number": ("error", "数字以文字形式填写（“{raw}”），求和时不计入", "删除单位或文字，直接填数字 {meant}。"),
+    "S6/yuan": ("error", "收费金额写成了带“元”的文字（“{raw}”），求和时不计入", "表二（八）的单位是万元：改为数字 {meant}（即 {meant} 万元）。"),
     "S6/placeholder": ("warning", "用“{raw}”代替了 0", "没有发生的请填 0。"),
     "S6/negative": ("error", "数量不能为负数（{raw}）", "改为 0 或正整数。"),
     "S6/fraction": ("error", "数量应为整数，实际为 {raw}", "改为整数。"),
@@ -71,14 +72,13 @@ _CELLS: dict[str, tuple[str, str, str]] = {
     "T-CONTROL-CHAR": ("warning", "文字中含有 {count} 个不可见的控制字符（如 {sample}），汇总时以 _xHHHH_ 形式保存",
                        "删除其中的不可见字符（常见于从其他系统复制粘贴的文字）。"),
     "T-TOO-LONG": ("error", "文字长 {length} 字，超过 Excel 单元格上限 {limit} 字，汇总时会被截断", "精简该部分文字，控制在 {limit} 字以内。"),
-    "S9/yuan": ("warning", "收费金额带有“元”（“{raw}”）", "表二（八）的单位是万元：251000 元应填 25.1。"),
 }
 
 _MERGE: dict[str, tuple[str, str, str]] = {
     "F-DUPLICATE": ("info", "与 {other} 内容完全相同，只计一次", "无需处理。"),
     "C2/rejected": ("error", "文件有 {errors} 个错误，未纳入汇总", "请该单位按问题清单修改后重新报送。"),
-    "C5/year": ("error", "报告年度为 {found}，本次汇总的是 {year} 年度，未纳入汇总", "核对报告年度；汇总其他年度请用 --year 指定。"),
-    "C5/level": ("error", "这是{found}，本批还有{others}：不同层级的报表一起汇总会重复计算，未纳入汇总",
+    "C5/year": ("error", "报告年度为 {found}，本次收集的是 {year} 年度的年报", "核对并改正“报告年度”后重新报送；本来就要汇总其他年度的，汇总时指定那个年度。"),
+    "C5/level": ("error", "这是{found}，本次收集的是{others}：不同层级的报表一起汇总会重复计算",
                  "把汇总表与单位报表分开汇总：先汇总单位报表，再把各汇总表汇总到上一级。"),
     "C5/resubmitted": ("error", "同一单位（{agency}）同一年度还报送了不同的文件：{others}；均未纳入汇总",
                        "确认以哪一份为准并删除另一份后重新汇总；或用 --prefer newest 采用填报日期较晚的一份。"),
@@ -86,7 +86,7 @@ _MERGE: dict[str, tuple[str, str, str]] = {
                      "确认以哪一份为准并删除另一份后重新汇总。"),
     "C5/superseded": ("info", "同一单位另有填报日期较晚（{date}）的文件 {newer}，按 --prefer newest 以该文件为准，本文件未纳入汇总", "无需处理。"),
     "C5/missing": ("warning", "名录中的单位“{agency}”未纳入汇总：{why}", "催报，或请该单位修改后重新报送。"),
-    "C5/off-roster": ("warning", "报送单位“{agency}”不在名录中（已纳入汇总）", "核对名录，或核对该单位填写的名称和代码。"),
+    "C5/off-roster": ("warning", "报送单位“{agency}”不在名录中", "核对名录，或核对该单位填写的名称和代码。"),
     "C5/roster-name": ("warning", "名称“{name}”与名录中的“{listed}”不一致（代码相同）", "核对单位名称，或更新名录。"),
     "C5/file-name": ("warning", "文件名含有名录中另一单位“{other}”的名称，但表内单位名称为“{name}”",
                      "核对是否用其他单位的文件填报（单位名称、代码未改），或文件名写错。"),
@@ -184,7 +184,8 @@ _IMPORT: dict[str, tuple[str, str, str]] = {
 _ROSTER: dict[str, tuple[str, str, str]] = {
     "F-ROSTER-HEADER": ("error", "名录中找不到表头“{missing}”（已查找前 {rows} 行）", "名录第一个工作表须有一行表头，包含：{columns}。"),
     "F-ROSTER-EMPTY": ("error", "名录中没有任何单位", "在表头下方逐行填写单位信息。"),
-    "F-ROSTER-DUPLICATE": ("warning", "名录中“{value}”重复出现（另见第 {other} 行）", "删除重复行，或核对是否为不同单位。"),
+    "F-ROSTER-DUPLICATE": ("warning", "名录第 {row} 行的“{value}”与第 {other} 行重复，只按第 {other} 行计为一个单位", "删除重复的行；确是两个单位的，核对单位全称和代码。"),
+    "F-ROSTER-DUPLICATE/name": ("warning", "名录第 {row} 行与第 {other} 行的单位名称都是“{value}”（代码不同，按两个单位处理）", "核对是否为同一单位；不同单位请用能区分的全称。"),
     "F-TEXT-INVALID": ("error", "“{label}”含有不能写入 Excel 的控制字符", "删除其中的不可见字符后重试。"),
 }
 
@@ -264,14 +265,24 @@ def registered(key: str, /, code: str | None = None, **context: Any) -> Finding:
     return Finding(code or key.split("/")[0], severity, message.format(**facts), hint.format(**facts), **place)
 
 
+def rule_message(rule: Rule, title: str, value: Any = None) -> str:
+    """What a finding of ``rule`` says, worded as the problem where the declaration gives one;
+    ``value`` is what the cell held ("" when blank, None when it is not to be shown)."""
+    if value == "" and rule.blank:
+        return rule.blank
+    message = rule.problem or f"未通过：{title}"
+    if value in (None, "") or len(str(value)) > 40:
+        return message
+    return f"{message}（实际为“{value}”）"
+
+
 def rule_finding(code: str, severity: str, /, fmt: Format | None = None, value: Any = None,
                  **place: Any) -> Finding:
     """A finding of a statutory rule, worded by the declaration's title and hint for that code."""
     fmt = fmt or load()
     for rule in fmt.rules:
         if rule.code == code and rule.severity == severity:
-            message = f"未通过：{rule.title}" + ("" if value is None else f"（实际为“{value}”）")
-            return Finding(code, severity, message, rule.hint, actual=value, **place)
+            return Finding(code, severity, rule_message(rule, rule.title, value), rule.hint, actual=value, **place)
     raise KeyError(f"no {severity} rule {code} in the declaration")
 
 

@@ -276,6 +276,13 @@ def _table_widths(sheet: SheetLayout, left: int) -> None:
             sheet.column_widths[col] = float(min(max(2 * longest + 2, 8), 46))
 
 
+def added_sheets(fmt: Format) -> frozenset[str]:
+    """The sheets nianbao itself adds to a report workbook — the findings list of ``validate
+    --annotate`` and the add-in, the record of ``import``, the basis of ``tally`` — which its own
+    reader never calls extra."""
+    return frozenset({fmt.annotate["sheet"], fmt.importer["sheet"], fmt.register["basis"]})
+
+
 def identity_fields(fmt: Format, summary: bool = False) -> tuple[IdentityField, ...]:
     """The 基本信息 rows, in order: the agency's, and for a summary workbook its extra rows."""
     return fmt.identity + (fmt.summary_identity if summary else ())

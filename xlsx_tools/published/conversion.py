@@ -23,6 +23,7 @@ from ..consolidate.roster import Roster
 from ..format.declaration import Format, load
 from ..format.findings import Finding, registered
 from ..format.layout import workbook_layout
+from ..format.oserrors import describe
 from ..read import pool
 from ..read.reader import Report
 from ..write import cached, template
@@ -94,7 +95,7 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
         try:
             Path(output).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"无法创建输出文件夹 {output}：{exc.strerror}") from exc
+            raise OutputError(f"无法创建输出文件夹 {output}：{describe(exc)}") from exc
     outcomes = [Outcome(Path(r.file), findings=r.findings) for r in lock_files]
     # worker processes, each file under a time limit (a PDF's table finder can take long), each
     # worker building the template once and resetting it between its reports

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..format.oserrors import describe
 from ..read.container import MB
 from ..write import libreoffice
 from .document import Document, Unreadable
@@ -28,7 +29,7 @@ def read_document(path: Path, kinds: dict[str, str], max_mb: float, max_pages: i
             raise Unreadable(f"文件有 {size / MB:.1f} MB，超过上限 {max_mb:g} MB（可用 --max-mb 提高上限）")
         data = path.read_bytes()
     except OSError as exc:
-        raise Unreadable(f"无法读取文件：{exc.strerror or exc}") from exc
+        raise Unreadable(f"无法读取文件：{describe(exc)}") from exc
     if not data.strip():
         raise Unreadable("文件是空的")
     doc = Document(path.name, kinds[suffix])

@@ -21,7 +21,8 @@ from ..format.address import cell_ref, parse_ref
 from ..format.declaration import Field, Format, IdentityField, TextField, load
 from ..format.findings import Finding, registered
 from ..format.formula import Translator
-from ..format.layout import SheetLayout, WorkbookLayout, workbook_layout
+from ..format.layout import SheetLayout, WorkbookLayout, added_sheets, workbook_layout
+from ..format.oserrors import describe
 from . import values as cellvalues
 from .container import Limits, Package, Refused, open_package
 from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError
@@ -147,7 +148,7 @@ def read_path(path: Path, limits: Limits | None = None, fmt: Format | None = Non
         data = path.read_bytes()
     except OSError as exc:
         return Report(name, readable=False, findings=[registered("F-UNREADABLE", file=name,
-                                                                 detail=exc.strerror or str(exc))])
+                                                                 detail=describe(exc))])
     return read_bytes(data, name, limits, fmt)
 
 
@@ -198,9 +199,7 @@ class _Reader:
         if not tables & present:
             raise Refused(registered("F-NOT-TEMPLATE", file=self.report.file,
                                      found="、".join(package.sheets) or "无"))
-        # the list that `validate --annotate` and the add-in's 校验 button write is ours, not extra,
-        # and so is the record `nianbao import` adds
-        expected = {s.name for s in self.layout.sheets} | {fmt.annotate["sheet"], fmt.importer["sheet"]}
+        expected = {s.name for s in self.layout.sheets} | added_sheets(fmt)  # ours are not extra
         self._version()
         for sheet in self.layout.sheets:
             if sheet.kind in ("guide", "checks"):

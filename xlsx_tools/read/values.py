@@ -14,6 +14,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .xmlparts import RawCell
@@ -120,11 +121,13 @@ def number(raw: RawCell | None, strings: list[str], integer: bool, placeholders:
     if NUMBER.fullmatch(stripped):
         # Excel's SUM skips text, so the sums (and the template's live checks) count it as 0; the
         # number it stands for goes into the message as the fix
+        if unit == "元" and not integer:  # an amount in 元 where 万元 are asked: the figure to type, converted
+            wan = (Decimal(stripped.replace(",", "")) / 10000).normalize()
+            cell.problems.append(Problem("S6/yuan", {"raw": value, "meant": format(wan, "f")}))
+            return cell
         meant = float(stripped.replace(",", ""))
         meant = int(meant) if meant.is_integer() else meant
         cell.problems.append(Problem("S6/text-number", {"raw": value, "meant": meant}))
-        if unit == "元" and not integer:
-            cell.problems.append(Problem("S9/yuan", {"raw": value}))
         return cell
     cell.problems.append(Problem("S6/text", {"raw": value}))
     return cell

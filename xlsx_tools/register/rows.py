@@ -180,9 +180,14 @@ def _unreadable(out: Register, row: Row, col: Column, code: str, **facts) -> Non
 
 
 def _closest(text: str, labels: list[str]) -> str:
+    """The label to suggest for ``text``: among those containing what was typed (“部分” → “部分公开”)
+    the most similar, else the most similar of all."""
     from rapidfuzz import fuzz, process
 
-    best = process.extractOne(label_key(text), {label: label_key(label) for label in labels}, scorer=fuzz.ratio)
+    typed = label_key(text)
+    keys = {label: label_key(label) for label in labels}
+    containing = {label: key for label, key in keys.items() if typed and typed in key}
+    best = process.extractOne(typed, containing or keys, scorer=fuzz.ratio)
     return best[2] if best else labels[0]
 
 

@@ -9,6 +9,7 @@ its formulas carrying their values, and it validates clean on the tables by cons
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,20 +36,28 @@ class Outcome:
     tally: Tally | None = None
     differences: list[tuple[str, Any, int]] = field(default_factory=list)  # field key, in the workbook, counted
     target: Path | None = None  # written
+    notes: list[str] = field(default_factory=list)  # warnings for the user (an unfinished year)
 
 
 def tally_register(source: Path, year: int, target: Path, into: Path | None = None, replace: bool = False,
-                   rule: str | None = None, limits: Limits | None = None, fmt: Format | None = None) -> Outcome:
+                   rule: str | None = None, limits: Limits | None = None, fmt: Format | None = None,
+                   today: dt.date | None = None) -> Outcome:
     """Count ``year`` from the register at ``source`` and write it into ``into`` (saved as ``target``)
-    or into a new report workbook at ``target``. Register errors or unreplaced differences: nothing written."""
+    or into a new report workbook at ``target``. Register errors or unreplaced differences: nothing
+    written; ``year``, the register's dates and the workbook's 报告年度 disagreeing: :class:`TallyError`."""
     fmt = fmt or load()
     register = read_checked(Path(source).read_bytes(), str(source), limits, fmt)
     out = Outcome(register)
     if register.errors or not register.readable:
         return out
-    out.tally = count(register, year, rule, fmt)
     book = _workbook(into, year, fmt)
     layout = workbook_layout(fmt)
+    _same_year(register, year, book, into, layout)
+    today = today or dt.date.today()
+    if year >= today.year:
+        out.notes.append(f"{year} 年度尚未结束（今天是 {today:%Y-%m-%d}）：统计的只是到今天为止台账中登记的申请，"
+                         "年度结束后请重新统计。")
+    out.tally = count(register, year, rule, fmt)
     cells = {}
     for key, value in out.tally.values.items():
         sheet, span = layout.locate(key)
@@ -63,6 +72,23 @@ def tally_register(source: Path, year: int, target: Path, into: Path | None = No
     _basis(book, out.tally, Path(source).name, fmt)
     out.target = cached.save(book, Path(target), fmt)
     return out
+
+
+def _same_year(register: Register, year: int, book, into: Path | None, layout) -> None:
+    """Refuse a tally whose year the register does not cover, or that the workbook does not report."""
+    dates = [row.values.get("received") for row in (*register.applications, *register.cases)]
+    years = sorted({d.year for d in dates if isinstance(d, dt.date)})
+    sheet, span = layout.locate("id.year")
+    found = book[sheet].cell(span.row, span.col).value if into is not None else None
+    if isinstance(found, str) and found.strip().isdigit():
+        found = int(found.strip())
+    covered = not years or years[0] <= year <= years[-1]
+    if covered and found in (None, "", year):
+        return
+    span_text = "（没有日期）" if not years else (f"{years[0]} 年" if len(years) == 1 else f"{years[0]}—{years[-1]} 年")
+    wb_text = f"年报工作簿 {into.name} 的报告年度为 {found if found not in (None, '') else '（未填）'}" if into else ""
+    raise TallyError("年度不一致，未写入：要统计的是 " + f"{year} 年度（--year），台账中的申请收到于 {span_text}"
+                     + (f"，{wb_text}" if wb_text else "") + "。请核对 --year、台账和年报工作簿是否为同一年度。")
 
 
 def _workbook(into: Path | None, year: int, fmt: Format):

@@ -20,6 +20,7 @@ from ..check.validate import validate_paths
 from ..consolidate.roster import safe_filename
 from ..format.declaration import load
 from ..format.findings import Finding
+from ..format.oserrors import describe
 from ..read import pool
 from ..read.container import Limits
 from ..read.reader import Report
@@ -68,7 +69,7 @@ def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = 
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"无法创建目录 {outdir}：{exc.strerror}") from exc
+        raise OutputError(f"无法创建目录 {outdir}：{describe(exc)}") from exc
     reports = validate_paths(list(inputs), limits, jobs, budget)
     used: set[str] = set()
     # a file name any system accepts (the sources may come from another), the same stem for .docx and .html

@@ -20,6 +20,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..format.address import cell_ref, parse_ref, sheet_ref
 from ..format.declaration import Format, load
+from ..format.oserrors import describe
 from ..read.reader import Report
 from . import cached, marking, style
 from .cells import fit_rows, set_text, set_value
@@ -42,7 +43,7 @@ def annotate_reports(reports: list[Report], outdir: Path, fmt: Format | None = N
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"无法创建目录 {outdir}：{exc.strerror}") from exc
+        raise OutputError(f"无法创建目录 {outdir}：{describe(exc)}") from exc
     result = Annotated()
     used: set[str] = set()
     for report in reports:

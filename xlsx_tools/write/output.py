@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..format.oserrors import describe
+
 if TYPE_CHECKING:  # openpyxl is only needed by those who write workbooks
     from openpyxl import Workbook
 
@@ -41,7 +43,7 @@ def write_atomic(target: Path, write: Callable[[Path], None], verify: Callable[[
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
     except OSError as exc:
-        raise OutputError(f"无法在 {folder} 中写入文件：{exc.strerror}") from exc
+        raise OutputError(f"无法在 {folder} 中写入文件：{describe(exc)}") from exc
     os.close(fd)
     tmp = Path(name)
     try:
