@@ -1,6 +1,7 @@
 """One answer at every door: a workbook judged in its context (the year collected, the roster) gets
 the same verdict and the same error codes from ``nianbao validate --year --roster``, from the upload
-page of ``nianbao serve`` and from ``nianbao merge``; the board's 已通过 count is what its 下载汇总表
+page of ``nianbao serve`` and from ``nianbao merge`` (and ``archive add`` stores exactly the files
+that pass); the board's 已通过 count is what its 下载汇总表
 includes. Hypothesis draws the workbooks (agency, year, an error, a renamed agency, one off the
 roster) and the context (the year); each door is the real command or route, in-process."""
 
@@ -96,6 +97,21 @@ def by_merge(files: list[Path], year: int, roster_file: Path, folder: Path) -> d
     return out
 
 
+def by_archive(files: list[Path], year: int, roster_file: Path, folder: Path) -> set[str]:
+    """The files ``nianbao archive add --year --roster`` stores (the others it lists, not stores)."""
+    from xlsx_tools.archive.store import Archive
+
+    db = folder / "年报库.sqlite"
+    got = CliRunner().invoke(main, ["archive", "add", *map(str, files), "--db", str(db), "--year", str(year),
+                                    "--roster", str(roster_file), "--jobs", "1"])
+    assert got.exit_code in (0, 1), got.output
+    store = Archive(db)
+    try:
+        return {Path(r.file).name for r in store.listing()}
+    finally:
+        store.close()
+
+
 def by_upload(files: list[Path], year: int, roster_file: Path, folder: Path):
     """Each file uploaded on the link of the office it names; the board's count and its summary."""
     store = Store(folder / "data")
@@ -164,7 +180,9 @@ def test_every_door_gives_the_same_verdict_and_codes(pool_of_files, forkserver, 
     validated = by_validate(files, year, roster_file)
     merged = by_merge(files, year, roster_file, work)
     uploaded, passed, included = by_upload(files, year, roster_file, work)
+    archived = by_archive(files, year, roster_file, work)
     assert validated == merged, (validated, merged)
+    assert archived == {name for name, (ok, _) in validated.items() if ok}
     for name, verdict in uploaded.items():
         assert verdict == validated[name], (name, verdict, validated[name])
     # the board counts what its summary includes, neither more nor less

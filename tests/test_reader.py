@@ -215,3 +215,25 @@ def test_inputs_never_change_after_validate_and_annotate(tmp_path):
     reports = validate_paths(files)
     annotate_reports(reports, tmp_path / "annotated")
     assert {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in files} == before
+
+
+@pytest.mark.parametrize("data, said", [
+    (b"PK\x03\x04" + b"\x00" * 40, "不是完整的压缩包"),  # a zip's signature, nothing after it
+])
+def test_a_broken_file_is_said_in_chinese_and_the_system_text_kept_for_json(tmp_path, data, said):
+    path = tmp_path / "坏.xlsx"
+    path.write_bytes(data)
+    (report,) = validate_paths([path])
+    (finding,) = report.findings
+    assert said in finding.message and not re.search(r"[A-Za-z]{3,}", finding.message), finding.message
+    assert finding.extra["detail"] and re.search(r"[A-Za-z]", finding.extra["detail"])  # the original, for JSON
+
+
+def test_plain_detail_keeps_chinese_and_translates_what_libraries_say():
+    from xlsx_tools.format.findings import plain_detail
+
+    assert plain_detail("缺少部件 xl/workbook.xml") == "缺少部件 xl/workbook.xml"
+    assert plain_detail("File is not a zip file") == "不是完整的压缩包"
+    assert plain_detail("Error -3 while decompressing data: invalid distance too far back") == "压缩数据已损坏"
+    assert plain_detail("There is no item named 'xl/workbook.xml' in the archive") == "缺少必要的组成部分"
+    assert plain_detail("something nobody foresaw") == "内部错误"

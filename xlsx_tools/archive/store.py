@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select, update
 
 from ..check.validate import collect, read_all
+from ..consolidate.context import Context, judge
 from ..consolidate.crossyear import Previous
 from ..consolidate.merge import Options, classify
 from ..consolidate.reviewed import Review
@@ -67,12 +68,16 @@ class Archive:
 
     # -- adding -------------------------------------------------------------------------------
     def add(self, inputs: Iterable[Path], limits: Limits | None = None, jobs: int | None = None,
-            budget: pool.Budget | None = None, progress: Callable[[int], None] | None = None) -> Added:
-        """Read, validate and store every report under ``inputs`` (one transaction)."""
+            budget: pool.Budget | None = None, progress: Callable[[int], None] | None = None,
+            context: Context | None = None) -> Added:
+        """Read, validate and store every report under ``inputs`` (one transaction); with a
+        ``context`` each is judged in it first, as the upload page and the merge judge it."""
         inputs = list(inputs)
         files, notes = collect(inputs, report_ignored=True)
         files.sort(key=str)
         read = read_all(files, limits, jobs, budget, convert=to_archived, done=progress)
+        for a in read if context is not None else ():
+            judge(a.submission, context)
         return self.store(read + [to_archived(r) for r in notes], "add", "、".join(map(str, inputs)))
 
     def store(self, batch: list[Archived], kind: str, source: str) -> Added:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..format.findings import plain_detail
 from ..write.output import OutputError
-from .common import Progress, reading_limits
+from .common import Progress, context_options, reading_limits
 
 DEFAULT_DB = "年报库.sqlite"
 DB_HELP = f"年报库：SQLite 文件路径（默认 {DEFAULT_DB}，不存在时新建），或 PostgreSQL 地址（postgresql+psycopg://用户@主机/库名）。"
@@ -24,7 +25,7 @@ def open_archive(db: str):
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # the driver's own errors: a server that refuses, a file that is no database
-        raise click.ClickException(f"无法打开年报库 {db}：{type(exc).__name__}：{str(exc).splitlines()[0]}") from exc
+        raise click.ClickException(f"无法打开年报库 {db}：{plain_detail(str(exc) or type(exc).__name__)}") from exc
 
 
 @click.group()
@@ -43,18 +44,20 @@ def archive() -> None:
 @archive.command("add")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--db", default=DEFAULT_DB, show_default=True, help=DB_HELP)
+@context_options
 @reading_limits
-def archive_add(inputs, db, limits, jobs, budget) -> None:
+def archive_add(inputs, db, context, limits, jobs, budget) -> None:
     """校验 INPUTS 中的报表（与 nianbao merge 相同），把没有错误的存入年报库。
 
     同一文件（内容相同）只存一次；同一单位同一年度的新文件存为新版本，旧版本保留并标为“已被替代”。
     有错误的文件只列出，不入库。整批在一个事务中写入：中途中断时年报库保持原样。
+    给出 --year、--roster、--previous 时，每份报表先按本次收集的年度、名录和上年汇总核对（与 merge、收集页面相同）。
     退出码：0 全部入库或已在库中，1 有文件未入库（有错误），2 用法错误。
     """
     store = open_archive(db)
     progress = Progress()
     try:
-        added = store.add(inputs, limits, jobs=jobs, budget=budget, progress=progress.advance)
+        added = store.add(inputs, limits, jobs=jobs, budget=budget, progress=progress.advance, context=context)
     finally:
         progress.finish()
         store.close()
@@ -64,7 +67,8 @@ def archive_add(inputs, db, limits, jobs, budget) -> None:
         click.echo(f"  新版本 {newer}（替代 {older}，旧版本保留）")
     for s in added.rejected:
         first = s.errors[0] if s.errors else None
-        detail = f"[{first.code}] {first.sheet}!{first.cell} {first.message}" if first else "缺少报告年度"
+        place = f" {first.sheet}!{first.cell}" if first and first.sheet and first.cell else ""
+        detail = f"[{first.code}]{place} {first.message}" if first else "缺少报告年度"
         click.secho(f"  未入库 {s.file}：{detail}", fg="red", err=True)
     sys.exit(1 if added.rejected else 0)
 

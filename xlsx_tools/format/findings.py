@@ -6,6 +6,7 @@ file-level and tool-level codes are registered here, once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -261,8 +262,41 @@ def registered(key: str, /, code: str | None = None, **context: Any) -> Finding:
     place = {k: context.pop(k) for k in _PLACE if k in context}
     if "labels" in place:
         place["labels"] = tuple(place["labels"])
+    extra = {}
+    if "detail" in context:  # a system's own text stays for the JSON output; the message gets Chinese
+        extra["detail"] = str(context["detail"])
+        context["detail"] = plain_detail(extra["detail"])
     facts = {**place, **context}  # messages may name the place too ("{sheet} 使用了…")
-    return Finding(code or key.split("/")[0], severity, message.format(**facts), hint.format(**facts), **place)
+    return Finding(code or key.split("/")[0], severity, message.format(**facts), hint.format(**facts), **place,
+                   extra=extra)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: what libraries and the system say when a file is broken (in English), as a user reads it
+_DETAILS = (
+    (re.compile(r"not a zip file|BadZipFile|bad magic number|zip|central directory|EOCD", re.I), "不是完整的压缩包"),
+    (re.compile(r"Error -?\d+ while decompressing|invalid (stored|distance|code|block)|CRC|zlib", re.I),
+     "压缩数据已损坏"),
+    (re.compile(r"There is no item named|KeyError|missing", re.I), "缺少必要的组成部分"),
+    (re.compile(r"DTD|entity|entities", re.I), "含有外部实体或文档类型定义"),
+    (re.compile(r"XML|syntax error|not well-formed|mismatched tag|unclosed token|ParseError", re.I),
+     "XML 内容格式错误"),
+    (re.compile(r"encrypt|password", re.I), "文件已加密"),
+    (re.compile(r"MemoryError|memory", re.I), "内存不足"),
+    (re.compile(r"Timeout|timed out", re.I), "处理超时"),
+    (re.compile(r"Invalid|unsupported|format|not recogni[sz]ed", re.I), "格式无法识别"),
+)
+
+
+def plain_detail(text: str) -> str:
+    """A detail for the message: kept when it is Chinese already (``缺少部件 xl/workbook.xml``), else
+    what the English says, in Chinese (the original stays in the finding's ``extra``)."""
+    if _CJK.search(text):
+        return text
+    for pattern, chinese in _DETAILS:
+        if pattern.search(text):
+            return chinese
+    return "内部错误"
 
 
 def rule_message(rule: Rule, title: str, value: Any = None) -> str:

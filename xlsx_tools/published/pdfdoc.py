@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
+from ..format.findings import plain_detail
 from .document import Line, Unreadable, clean, joint, page_number, repeats
 
 SCANNED = "PDF 中没有文字层（可能是扫描件），无法读取其中的文字和数字"
@@ -52,7 +53,7 @@ def pdf_lines(data: bytes, max_pages: int) -> list[Line]:
             for number, page in enumerate(pdf.pages, 1):
                 items += _page(page, number)
         except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
-            raise Unreadable(f"PDF 第 {number} 页无法读取：{exc or type(exc).__name__}") from exc
+            raise Unreadable(f"PDF 第 {number} 页无法读取：{plain_detail(str(exc) or type(exc).__name__)}") from exc
     if not any(kind == "text" for kind, *_ in items) and not any(kind == "row" for kind, *_ in items):
         raise Unreadable(SCANNED, "IMP-SCANNED")
     return _lines(items)

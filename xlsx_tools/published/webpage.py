@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..format.findings import plain_detail
 from .document import Line, Unreadable, clean
 from .plaintext import decode
 
@@ -27,7 +28,7 @@ def html_lines(data: bytes) -> list[Line]:
     try:
         root = lxml.html.document_fromstring(source, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
-        raise Unreadable(f"无法解析网页：{exc}") from exc
+        raise Unreadable(f"无法解析网页：{plain_detail(str(exc))}") from exc
     out: list[Line] = []
     pending: list[str] = []
     line_of = [0]

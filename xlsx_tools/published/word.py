@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from ..format.findings import plain_detail
 from ..read.container import MB
 from .document import Line, Unreadable, clean
 
@@ -19,7 +20,7 @@ def docx_lines(data: bytes, max_mb: float) -> list[Line]:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(i.file_size for i in zf.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise Unreadable(f"不是有效的 Word 文档（.docx）：{exc}") from exc
+        raise Unreadable(f"不是有效的 Word 文档（.docx）：{plain_detail(str(exc))}") from exc
     if total > max_mb * MB:
         raise Unreadable(f"Word 文档解压后有 {total / MB:.1f} MB，超过上限 {max_mb:g} MB（可用 --max-mb 提高上限）")
     import docx
@@ -30,7 +31,7 @@ def docx_lines(data: bytes, max_mb: float) -> list[Line]:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise Unreadable(f"不是有效的 Word 文档（.docx）：{exc}") from exc
+        raise Unreadable(f"不是有效的 Word 文档（.docx）：{plain_detail(str(exc))}") from exc
     out: list[Line] = []
     paragraphs = tables = 0
     for block in document.iter_inner_content():

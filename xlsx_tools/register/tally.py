@@ -17,6 +17,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from ..format.declaration import Format, load
+from ..format.findings import plain_detail
 from ..format.layout import workbook_layout
 from ..read.container import Limits
 from ..write import cached, style, template
@@ -100,7 +101,7 @@ def _workbook(into: Path | None, year: int, fmt: Format):
     try:
         book = load_workbook(into)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise TallyError(f"无法打开年报工作簿 {into}：{exc}") from exc
+        raise TallyError(f"无法打开年报工作簿 {into}：{plain_detail(str(exc) or type(exc).__name__)}") from exc
     missing = [s.name for s in workbook_layout(fmt).sheets if s.name not in book.sheetnames]
     if missing:
         raise TallyError(f"{into} 不是年报工作簿（缺少“{'”“'.join(missing[:3])}”表）。")

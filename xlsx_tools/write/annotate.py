@@ -20,6 +20,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..format.address import cell_ref, parse_ref, sheet_ref
 from ..format.declaration import Format, load
+from ..format.findings import plain_detail
 from ..format.oserrors import describe
 from ..read.reader import Report
 from . import cached, marking, style
@@ -63,7 +64,8 @@ def annotate_reports(reports: list[Report], outdir: Path, fmt: Format | None = N
         except OutputError:
             raise
         except Exception as exc:  # a workbook the annotator cannot handle costs its copy only
-            result.skipped.append((report.file, f"生成标注副本时出错（{type(exc).__name__}: {exc}）"[:200]))
+            reason = plain_detail(f"{type(exc).__name__}: {exc}")
+            result.skipped.append((report.file, f"生成标注副本时出错（{reason}）"))
     return result
 
 
