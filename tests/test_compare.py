@@ -168,3 +168,51 @@ def test_the_comparison_opens_in_libreoffice(tmp_path, libreoffice):
     assert nianbao("compare", before, after, "-o", tmp_path / "同比.xlsx").returncode == 0
     (pdf,) = libreoffice.convert([tmp_path / "同比.xlsx"], tmp_path / "pdf", "pdf")
     assert pdf.stat().st_size > 5000
+
+
+def test_one_engine_whatever_the_door(tmp_path):
+    """The same two years of a district through the three doors — two summary files, the archive,
+    merge --previous — give the same cross-year findings (X2, C4); the two compare doors give the
+    same surges (Y1, Y2) too (行政许可 1210 → 131 among them). Only Y3 needs the agencies' texts,
+    which a summary does not keep."""
+    from xlsx_tools.archive.changes import compare_summaries
+    from xlsx_tools.consolidate.crossyear import read_previous
+    from xlsx_tools.consolidate.merge import Options, consolidate
+    from xlsx_tools.consolidate.summary import write_summary
+
+    last, now = chained()
+    now["t2.penalty.decisions"] = 80  # Y1 against 12
+    now["t2.regulations.in_force"] += 3  # X2: not last year's + issued − repealed
+    gone = correct_values() | {"id.name": "某市某区教育局", "id.code": complete("11410300MB0000002"), "id.year": 2024}
+    lic_last, lic_now = chained()  # another agency, its two years chained too
+    for values, year, decisions in ((lic_last, 2024, 1210), (lic_now, 2025, 131)):  # Y1: a fall to a ninth
+        values.update({"id.name": "某市某区民政局", "id.code": complete("11410300MB0000003"), "id.year": year,
+                       "t2.licensing.decisions": decisions})
+    for year, fills in ((2024, {"科技局": last, "教育局": gone, "民政局": lic_last}),
+                        (2025, {"科技局": now, "民政局": lic_now})):
+        (tmp_path / str(year)).mkdir()
+        for name, values in fills.items():
+            write_filled(tmp_path / str(year) / f"{name}.xlsx", values)
+    summaries = {}
+    for year in (2024, 2025):
+        result = consolidate([tmp_path / str(year)], Options(year=year))
+        assert result.counts()["included"] == len(list((tmp_path / str(year)).iterdir()))
+        summaries[year] = write_summary(result, tmp_path / f"{year}汇总.xlsx")
+    merged = consolidate([tmp_path / "2025"], Options(year=2025), previous=read_previous(summaries[2024]))
+    assert merged.counts()["included"] == 2, [(s.file, [f.message for f in s.errors]) for s in merged.submissions]
+    archive = Archive(tmp_path / "库.sqlite")
+    archive.add([tmp_path / "2024", tmp_path / "2025"])
+    from_db = compare_reports(archive.reports(2024), archive.reports(2025))
+    archive.close()
+    from_files = compare_summaries(read_previous(summaries[2024]), read_previous(summaries[2025]))
+
+    def said(findings, codes) -> set:
+        return {(f.code, f.severity, f.sheet, f.cell, f.message) for f in findings if f.code in codes}
+
+    cross = ("X1", "X2", "C4")
+    by_merge = said(merged.all_findings, cross)
+    assert {code for code, *_ in by_merge} == {"X2", "C4"}
+    assert said(from_db.every_finding, cross) == said(from_files.every_finding, cross) == by_merge
+    surges = ("Y1", "Y2")
+    assert said(from_db.every_finding, surges) == said(from_files.every_finding, surges)
+    assert any("1210" in m and "131" in m for *_, m in said(from_files.every_finding, surges))

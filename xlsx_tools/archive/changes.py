@@ -9,6 +9,7 @@ in this year's workbook, as every other finding is.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +18,7 @@ from typing import Any
 from ..consolidate import crossyear
 from ..consolidate.crossyear import Previous
 from ..consolidate.merge import Options, classify
-from ..consolidate.submissions import Submission, agency_key, exact, to_submission
+from ..consolidate.submissions import Submission, exact, to_submission
 from ..format.declaration import Format, load
 from ..format.findings import Finding, registered
 from ..format.layout import workbook_layout
@@ -80,10 +81,6 @@ class Comparison:
         return self.findings + [f for a in self.agencies for f in a.findings]
 
 
-def changes(last: dict[str, Any], now: dict[str, Any], fmt: Format) -> list[Change]:
-    return [Change(f.key, exact(last.get(f.key)), exact(now.get(f.key))) for f in fmt.table_fields]
-
-
 def surges(found: list[Change], file: str, fmt: Format) -> list[Finding]:
     """Y1 and Y2 over the counts a report enters (totals are sums of them, flagged where they change)."""
     spec, layout = fmt.compare, workbook_layout(fmt)
@@ -119,24 +116,41 @@ def previous_of(submissions: list[Submission], label: str, year: int, fmt: Forma
 def compare_reports(last: list[Report], now: list[Report], scope: str = "", fmt: Format | None = None) -> Comparison:
     """Reports of two years (one agency's, or a district's), matched agency by agency."""
     fmt = fmt or load()
-    years = [r.values.get("id.year") for r in now] or [None]
-    year = Counter(years).most_common(1)[0][0]
-    last_year = year - 1 if isinstance(year, int) else None
-    before = {agency_key(_identity(r, fmt), r.level): r for r in last}
-    after = {agency_key(_identity(r, fmt), r.level): r for r in now}
-    previous = previous_of([to_submission(r) for r in last], f"{last_year} 年度", last_year, fmt)
-    agencies = []
-    def name(k) -> str:
-        return str((after.get(k) or before[k]).values.get("id.name"))
+    texts: dict[int, dict[str, Any]] = {}
 
-    for key in sorted(set(before) | set(after), key=name):
-        a, b = before.get(key), after.get(key)
-        agencies.append(_agency(a, b, key, previous, fmt))
-    submissions = [to_submission(r) for r in now]
+    def submission(r: Report) -> Submission:
+        numbers = tuple(exact(r.values.get(f.key)) for f in fmt.table_fields)  # shown even with errors
+        s = dataclasses.replace(to_submission(r), numbers=numbers)
+        texts[id(s)] = r.values
+        return s
+
+    return compare_submissions([submission(r) for r in last], [submission(r) for r in now], scope, fmt, texts)
+
+
+def compare_submissions(last: list[Submission], now: list[Submission], scope: str = "", fmt: Format | None = None,
+                        texts: dict[int, dict[str, Any]] | None = None) -> Comparison:
+    """The one comparison engine, whatever the door (two workbooks, two summaries, the archive):
+    each agency's changes and flags (Y1, Y2, X1, X2, and Y3 where ``texts`` has both years' values,
+    by ``id`` of the submission), the district's totals and C4. Two summaries give the findings their agencies' reports
+    give."""
+    fmt = fmt or load()
+    texts = texts or {}
+    year = Counter(s.identity.get("year") for s in now).most_common(1)[0][0] if now else None
+    last_year = year - 1 if isinstance(year, int) else None
+    before = {s.key: s for s in last}
+    after = {s.key: s for s in now}
+    previous = previous_of(last, f"{last_year} 年度", last_year, fmt)
+
+    def name(k) -> str:
+        return (after.get(k) or before[k]).name
+
+    agencies = [_agency(before.get(key), after.get(key), key, previous, fmt, texts)
+                for key in sorted(set(before) | set(after), key=name)]
     district: list[Finding] = []
     totals: list[Change] = []
-    if submissions:
-        result = classify(sorted(submissions, key=lambda s: s.file), Options(year=year), fmt=fmt)
+    if now:
+        copies = [dataclasses.replace(s, findings=[], status="") for s in now]
+        result = classify(sorted(copies, key=lambda s: s.file), Options(year=year), fmt=fmt)
         sums_last = previous.totals if previous else {}
         totals = [Change(f.key, sums_last.get(f.key), result.sums.get(f.key)) for f in fmt.table_fields]
         if previous is not None and len(now) > 1:
@@ -149,34 +163,27 @@ def _identity(report: Report, fmt: Format) -> dict[str, Any]:
             "region": report.values.get("id.region")}
 
 
-def _agency(last: Report | None, now: Report | None, key, previous: Previous | None, fmt: Format) -> AgencyYears:
+def _agency(last: Submission | None, now: Submission | None, key, previous: Previous | None, fmt: Format,
+            texts: dict[int, dict[str, Any]]) -> AgencyYears:
     shown = now or last
-    years = AgencyYears(str(shown.values.get("id.name") or ""), key, shown.file,
-                        present=(last is not None, now is not None))
-    years.changes = changes(last.values if last else {}, now.values if now else {}, fmt)
+    years = AgencyYears(shown.name, key, shown.file, present=(last is not None, now is not None))
+    years.changes = [Change(f.key, last.value(fmt, f.key) if last and last.numbers else None,
+                            now.value(fmt, f.key) if now and now.numbers else None) for f in fmt.table_fields]
     if last is None or now is None:
         return years
     years.findings = surges(years.changes, now.file, fmt)
-    submission = to_submission(now)
-    before = len(submission.findings)
-    if previous is not None:
-        crossyear.check_agencies([submission], previous, fmt)
-    years.findings += submission.findings[before:]
-    years.sections = reuse.compare_texts(last.values, now.values, fmt)
-    years.findings += reuse.flags(years.sections, now.file, fmt)
+    judged = dataclasses.replace(now, findings=[])
+    if previous is not None and judged.numbers:
+        crossyear.check_agencies([judged], previous, fmt)
+    years.findings += judged.findings
+    if id(last) in texts and id(now) in texts:  # a summary keeps no agency's texts: no reuse there
+        years.sections = reuse.compare_texts(texts[id(last)], texts[id(now)], fmt)
+        years.findings += reuse.flags(years.sections, now.file, fmt)
     return years
 
 
 def compare_summaries(last: Previous, now: Previous, scope: str = "", fmt: Format | None = None) -> Comparison:
-    """Two years' summaries: their totals and their 明细 rows, agency by agency (numbers only: a
-    summary keeps no agency's texts, so no reuse; Y1 and Y2 on each agency's counts)."""
+    """Two years' summaries, agency by agency from their 明细 rows, by :func:`compare_submissions`
+    (an agency in a summary was merged clean, its narrative checked: it counts as explained)."""
     fmt = fmt or load()
-    agencies = []
-    for key in sorted(set(last.rows) | set(now.rows), key=lambda k: now.names.get(k) or last.names.get(k) or ""):
-        years = AgencyYears(now.names.get(key) or last.names.get(key) or "", key, now.file,
-                            present=(key in last.rows, key in now.rows))
-        years.changes = changes(last.rows.get(key, {}), now.rows.get(key, {}), fmt)
-        if all(years.present):
-            years.findings = surges(years.changes, now.file, fmt)
-        agencies.append(years)
-    return Comparison(scope, last.year, now.year, changes(last.totals, now.totals, fmt), agencies)
+    return compare_submissions(crossyear.submissions_of(last, fmt), crossyear.submissions_of(now, fmt), scope, fmt)

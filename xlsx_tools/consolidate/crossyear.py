@@ -32,6 +32,7 @@ class Previous:
     totals: dict[str, Any]
     rows: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     names: dict[tuple[str, str], str] = field(default_factory=dict)
+    identities: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def read_previous(path: Path, fmt: Format | None = None) -> Previous:
@@ -77,6 +78,21 @@ def _read_detail(path: Path, previous: Previous, fmt: Format) -> None:
         key = agency_key(identity, level)
         previous.rows[key] = {k: exact(v) for k, v in row.items() if not k.startswith("id.")}
         previous.names[key] = str(identity.get("name") or "")
+        previous.identities[key] = identity
+
+
+def submissions_of(summary: Previous, fmt: Format | None = None) -> list[Submission]:
+    """A summary's 明细 rows as the submissions they were merged from (numbers and identity; no
+    texts: an agency in a summary was merged clean, so a cross-year difference counts as explained)."""
+    fmt = fmt or load()
+    level = summary.level - 1
+    out = []
+    for key, row in summary.rows.items():
+        identity = {**summary.identities.get(key, {}), "year": summary.year}
+        numbers = tuple(row.get(f.key) for f in fmt.table_fields)
+        out.append(Submission(summary.file, level=level, identity=identity, numbers=numbers, explained=True,
+                              sha256=f"{summary.file}#{key}"))
+    return out
 
 
 def check_agencies(candidates: list[Submission], previous: Previous, fmt: Format) -> None:
