@@ -472,17 +472,24 @@ def _large_image(m):
 
 
 # -- 23–29 structure against the template --------------------------------------------------------------
-@case(23, "23/S3__sheet-renamed.xlsx")
+@case(23, "23/S3__sheet-renamed.xlsx", severity="warning")  # known by its labels, read as 表三
 def _renamed(m):
     wb = m.workbook()
     wb["表三"].title = "表三 (2)"
     return wb
 
 
-@case(23, "23/S2__sheet-renamed-Sheet1.xlsx")
+@case(23, "23/S2__sheet-renamed-Sheet1.xlsx", severity="warning")
 def _renamed_sheet1(m):
     wb = m.workbook()
     wb["表二"].title = "Sheet1"
+    return wb
+
+
+@case(23, "23/S3__sheet-deleted.xlsx")  # nowhere to be found: an error, its checks held back
+def _deleted(m):
+    wb = m.workbook()
+    del wb["表三"]
     return wb
 
 

@@ -84,12 +84,36 @@ def test_correct_fill_reads_clean_with_typed_values(tmp_path):
     assert report.values["id.year"] == 2025 and str(report.values["id.filled_on"]) == "2026-01-20"
 
 
-def test_renamed_sheet_is_reported_with_a_suggestion_and_not_read():
-    report = read_bytes(corpus.bytes_of("S3__sheet-renamed.xlsx"), "renamed.xlsx")  # 表三 → 表三 (2)
+def test_renamed_sheet_is_known_by_its_labels_and_read():
+    report = validate_paths_bytes(corpus.bytes_of("S3__sheet-renamed.xlsx"))  # 表三 → 表三 (2)
     s3 = [f for f in report.findings if f.code == "S3"]
-    assert len(s3) == 1 and "表三 (2)" in s3[0].message
-    assert "t3" in report.unread_tables and "t3.new.natural" not in report.values
-    assert not any(f.code.startswith("R") for f in report.findings)
+    assert [(f.severity, f.sheet) for f in s3] == [("warning", "表三 (2)")] and "改名为“表三 (2)”" in s3[0].message
+    assert "t3" not in report.unread_tables and report.values["t3.new.natural"] is not None
+    assert not [f for f in report.findings if f.severity == "error" or f.code == "S-EXTRA-SHEET"]
+
+
+def test_the_issues_renamed_sheets_give_one_answer_at_the_sheets_the_user_sees():
+    """表三 renamed 表3 and 表四 renamed 表四（复议诉讼）, with an error in 表三: one warning per sheet, the
+    error at 表3's cell, no S-EXTRA-SHEET for the sheets holding the data, no narrative noise."""
+    values = correct_values()
+    values["t3.new.natural"] += 5  # R1 on 表三's 自然人 column
+    wb = fill(template.build(), values)
+    wb["表三"].title = "表3"
+    wb["表四"].title = "表四（复议诉讼）"
+    report = validate_paths_bytes(corpus.save(wb))
+    said = sorted((f.code, f.severity, f.sheet) for f in report.findings)
+    assert ("S3", "warning", "表3") in said and ("S4", "warning", "表四（复议诉讼）") in said
+    assert {(c, sh) for c, sev, sh in said if sev == "error"} == {("R1", "表3")}
+    assert not [f for f in report.findings if f.code == "S-EXTRA-SHEET" or f.sheet in ("表三", "表四")]
+
+
+def test_a_deleted_table_is_said_once_and_its_checks_held_back():
+    report = validate_paths_bytes(corpus.bytes_of("S3__sheet-deleted.xlsx"))
+    assert [(f.code, f.severity) for f in report.findings if f.code == "S3"] == [("S3", "error"), ("S3", "info")]
+    held = next(f for f in report.findings if f.severity == "info" and f.code == "S3")
+    assert "表三未能读取" in held.message
+    assert not [f for f in report.findings if f.code.startswith(("T", "R")) and "应为 0" in f.message]
+    assert not [f for f in report.findings if f.code.startswith("T")]
 
 
 def test_inserted_row_is_structure_not_shifted_numbers():
@@ -98,6 +122,9 @@ def test_inserted_row_is_structure_not_shifted_numbers():
     assert s3 and s3[0].sheet == "表三" and s3[0].cell == "A7"
     assert "A8" in s3[0].message  # where the label went
     assert not any(f.code in ("R1", "R2", "R3", "S6", "S7") and f.sheet == "表三" for f in report.findings)
+    assert not any(f.code.startswith("T") for f in report.findings)  # the text is not checked against it
+    assert [f.message for f in report.findings if f.severity == "info" and f.code == "S3"] == [
+        "表三未能读取，与它有关的核对（勾稽关系、正文所述数字）暂不进行"]
 
 
 def test_edited_label_is_reported_expected_versus_found():

@@ -100,7 +100,8 @@ def test_annotate_marks_a_merged_cell_on_its_top_left(tmp_path):
     assert "[S-MERGED-CELLS]" in ws["F11"].comment.text and "[S7]" in ws["F11"].comment.text
     assert ws["F11"].fill.fgColor.rgb.endswith("FFCC99")  # warning
     listed = [r for r in wb[load().annotate["sheet"]].iter_rows(min_row=4, values_only=True) if r[0]]
-    assert {(r[1], r[3]) for r in listed} == {("S-MERGED-CELLS", "表三!F11"), ("S7", "表三!G11")}
+    on_table = {(r[1], r[3]) for r in listed if str(r[3]).startswith("表三")}  # (the case's agency may be a 街道: R10)
+    assert on_table == {("S-MERGED-CELLS", "表三!F11"), ("S7", "表三!G11")}
     assert (tmp_path / "标注" / good.name).is_file()
 
 

@@ -376,6 +376,8 @@ def _statement_findings(fmt, layout, evaluator: Evaluator, statement, reports) -
     for index, found in evaluator.disagreements(statement).items():
         report = reports[index]
         for s in found:
+            if s.key.split(".")[0] in report.unread_tables:  # a table not read says nothing of the text
+                continue
             sheet, span = layout.locate(s.key)
             table = " 或 ".join(_num(_plain(v)) for v in dict.fromkeys(s.table) if v == v)
             quote = s.sentence if len(s.sentence) <= 80 else s.sentence[:78] + "…"

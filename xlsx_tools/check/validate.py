@@ -5,6 +5,7 @@ The same functions serve ``nianbao validate``, the merge and the Excel add-in.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -134,6 +135,11 @@ def validate_reports(reports: list[Report], fmt: Format | None = None) -> list[R
     order = {s.name: n for n, s in enumerate(workbook_layout(fmt).sheets)}
     for r in reports:
         r.findings.sort(key=lambda f: (order.get(f.sheet, -1), *parse_ref(f.cell), f.code))
+        for table in (t for t in fmt.tables if t.key in r.unread_tables):  # said once, not as "应为 0"
+            r.findings.append(registered("STRUCT/held", code=table.structure_rule, file=r.file,
+                                         sheet=table.sheet, table=table.name))
+        if r.renamed:  # a finding names the sheet as the user sees it
+            r.findings = [dataclasses.replace(f, sheet=r.renamed.get(f.sheet, f.sheet)) for f in r.findings]
     return reports
 
 

@@ -44,6 +44,9 @@ _FILE: dict[str, tuple[str, str, str]] = {
 }
 
 _STRUCTURE: dict[str, tuple[str, str, str]] = {
+    "STRUCT/sheet-renamed": ("warning", "工作表“{declared}”被改名为“{sheet}”（已按内容识别并照常读取）",
+                             "把工作表名改回“{declared}”，以免其他软件和上级汇总找不到它。"),
+    "STRUCT/held": ("info", "{table}未能读取，与它有关的核对（勾稽关系、正文所述数字）暂不进行", "先按上面的问题修复{table}，再重新校验。"),
     "STRUCT/sheet-missing": ("error", "缺少工作表“{sheet}”{suggestion}", "不要删除或重命名模板的工作表。"),
     "STRUCT/label": ("error", "{sheet}!{cell} 应为“{expected}”，实际为“{actual}”{moved}",
                      "不要在表格中插入、删除或移动行列，不要修改标签；请把数字填回最新模板。"),

@@ -28,6 +28,9 @@ from .container import Limits, Package, Refused, open_package
 from .xmlparts import RawCell, SheetCells, UnsafeXML, XMLError
 
 T = TypeVar("T")
+#: the share of a sheet's declared labels that must stand in place for a renamed sheet to be known
+RECOGNISED = 0.8
+MAX_RECOGNISED = 20  # extra sheets looked at (a workbook of a thousand sheets costs no more)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -42,6 +45,7 @@ class Report:
     sha256: str = ""
     size: int = 0
     unread_tables: set[str] = field(default_factory=set)  # tables not read (structure broken)
+    renamed: dict[str, str] = field(default_factory=dict)  # declared sheet name → the name it was found under
     level: int = 0  # 0 for an agency's report; 1 for a summary of agencies, 2 for one of summaries …
 
 
@@ -201,16 +205,22 @@ class _Reader:
                                      found="、".join(package.sheets) or "无"))
         expected = {s.name for s in self.layout.sheets} | added_sheets(fmt)  # ours are not extra
         self._version()
+        renamed = self._recognised(sorted(present - expected))
+        self.report.renamed = dict(renamed)
+        expected |= set(renamed.values())
         for sheet in self.layout.sheets:
             if sheet.kind in ("guide", "checks"):
                 continue
             code = self._code(sheet)
-            if sheet.name not in present:
+            name = renamed.get(sheet.name, sheet.name)
+            if name not in present:
                 self._missing(sheet, code, sorted(present - expected))
                 continue
+            if name != sheet.name:  # findings name the sheet the user sees (see Report.renamed)
+                self.add("STRUCT/sheet-renamed", code=code, sheet=name, declared=sheet.name)
             # 基本信息 is read as far as a summary's extra rows reach, to recognise a summary
             max_row, max_col = self._summary_sheet.extent if sheet.kind == "identity" else sheet.extent
-            cells = package.cells(sheet.name, max_row, max_col)
+            cells = package.cells(name, max_row, max_col)
             if cells.outside:
                 r, c = cells.first_outside
                 self.add("S-DATA-OUTSIDE-TABLE", sheet=sheet.name, cell=cell_ref(r, c), count=cells.outside,
@@ -260,6 +270,31 @@ class _Reader:
 
     def _table_key(self, sheet: SheetLayout) -> str:
         return next(t.key for t in self.fmt.tables if t.sheet == sheet.name)
+
+    def _recognised(self, extra: list[str]) -> dict[str, str]:
+        """Declared sheets missing under their names, found by their contents among the ``extra``
+        sheets (表三 renamed 表3, 表四 renamed 表四（复议诉讼）): declared name → the sheet's name.
+        A sheet is recognised when at least :data:`RECOGNISED` of its declared labels stand where
+        they belong, and better than any other declared sheet there."""
+        present = set(self.package.sheets)
+        missing = [s for s in self.layout.sheets if s.name not in present and s.kind not in ("guide", "checks")]
+        if not missing or not extra:
+            return {}
+        strings, found = self.package.shared_strings, {}
+        for name in extra[:MAX_RECOGNISED]:
+            scores = []
+            for sheet in missing:
+                labels = [lb for lb in sheet.labels if lb.kind in ("header", "stub", "caption")]
+                if not labels:
+                    continue
+                cells = self.package.cells(name, *sheet.extent).cells
+                hits = sum(label_key(cellvalues.stored(cells.get((lb.span.row, lb.span.col)), strings)[0])
+                           == _declared_key(lb.text) for lb in labels)
+                scores.append((hits / len(labels), sheet.name))
+            best = max(scores, default=(0, ""))
+            if best[0] >= RECOGNISED and best[1] not in found:
+                found[best[1]] = name
+        return found
 
     def _missing(self, sheet: SheetLayout, code: str, candidates: list[str]) -> None:
         close = difflib.get_close_matches(sheet.name, candidates, n=1, cutoff=0.4)
