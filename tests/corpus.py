@@ -772,6 +772,7 @@ class Corpus:
     cases: dict[str, Case]  # path relative to the folder (posix) → case
     roster: Path  # beside the folder, not in it
     agency: dict[str, int]  # path → the agency its file was made from (tests.agencies.agency(n))
+    values: dict[str, dict[str, Any]]  # path → the values it was written with (a warning case may change some)
 
     def path(self, c: Case) -> Path:
         return self.folder / c.path
@@ -798,7 +799,7 @@ def build(folder: Path) -> Corpus:
         ws.append([v["id.name"] + ("（原名）" if n == renamed else ""), v["id.code"], v["id.kind"], v["id.region"]])
     roster = folder.parent / f"{folder.name}-名录.xlsx"
     wb.save(roster)
-    return Corpus(folder, {c.path: c for c in CASES}, roster, made)
+    return Corpus(folder, {c.path: c for c in CASES}, roster, made, {p: maker.used[n] for p, n in made.items()})
 
 
 def by_name(name: str) -> Case:

@@ -113,7 +113,7 @@ def test_every_refusal_is_decided_before_parsing(bad_corpus, monkeypatch):
 
 def test_summary_holds_exactly_the_included_files(runs, bad_corpus):
     included = [p for p, c in bad_corpus.cases.items() if c.status == "included"]
-    assert table_values(runs["summary"]) == summed([agency(bad_corpus.agency[p]) for p in included])
+    assert table_values(runs["summary"]) == summed([bad_corpus.values[p] for p in included])
     detail = rows_of(runs["summary"], FMT.summary["detail"]["sheet"], 4)
     column = detail_column(FMT)["file"] - 1
     files = {Path(r[column]).relative_to(bad_corpus.folder).as_posix() for r in detail if r[column]}

@@ -230,3 +230,47 @@ def test_the_signature_closes_the_report_with_the_unit_and_its_date(tmp_path):
     assert plain.returncode == 0
     last = [p.text for p in docx.Document(str(tmp_path / "plain" / "落款.docx")).paragraphs if p.text][-1]
     assert last == correct_values()["s6.text"]
+
+
+def test_the_documents_name_the_agency_the_title_and_today(tmp_path):
+    """Not python-docx's template (author python-docx, created 2013-12-23): the PDF inherits these."""
+    import datetime as dt
+
+    import docx
+
+    source = write_filled(tmp_path / "科技局.xlsx", correct_values())
+    assert nianbao("report", source, "-o", tmp_path / "out", "--format", "docx,html").returncode == 0
+    core = docx.Document(next((tmp_path / "out").glob("*.docx"))).core_properties
+    name = correct_values()["id.name"]
+    assert core.author == core.last_modified_by == name
+    assert name in core.title and "政府信息公开工作年度报告" in core.title
+    assert core.created.date() == core.modified.date() == dt.datetime.now(dt.timezone.utc).date()
+    page = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
+    assert f'<meta name="author" content="{name}">' in page and f'content="{dt.date.today():%Y-%m-%d}"' in page
+
+
+@pytest.mark.slow  # a PDF per length of the text before the tables
+def test_no_table_is_cut_by_a_page_break_whatever_comes_before_it(tmp_path, libreoffice):
+    """As the text before the tables grows, each table's heading, first and last row stay on one
+    page (表三's labels that run down several rows are never cut); the PDF says who wrote it."""
+    import pdfplumber
+
+    for n in range(0, 44, 4):
+        v = correct_values()
+        v["s1.proactive"] += "本单位持续推进政务公开标准化规范化建设，按要求做好各项工作。" * n
+        (tmp_path / "in").mkdir(exist_ok=True)
+        write_filled(tmp_path / "in" / f"长{n:02d}.xlsx", v)
+    done = nianbao("report", tmp_path / "in", "-o", tmp_path / "pdf", "--format", "pdf")
+    assert done.returncode == 0, done.stderr
+    tables = {"表二": ("二、主动公开政府信息情况", "第二十条第（一）项", "行政事业性收费"),
+              "表三": ("三、收到和处理政府信息公开申请情况", "一、本年新收政府信息公开申请数量", "四、结转下年度继续办理"),
+              "表四": ("四、政府信息公开行政复议、行政诉讼情况", "未经复议直接起诉", "复议后起诉")}
+    pdfs = sorted((tmp_path / "pdf").glob("*.pdf"))
+    assert len(pdfs) == 11
+    for pdf in pdfs:
+        with pdfplumber.open(pdf) as doc:
+            pages = [re.sub(r"\s+", "", p.extract_text() or "") for p in doc.pages]
+            assert doc.metadata.get("Author") == v["id.name"], doc.metadata
+        for table, texts in tables.items():
+            on = [[n for n, p in enumerate(pages) if t in p] for t in texts]
+            assert all(on) and len({found[0] for found in on}) == 1, (pdf.name, table, on)

@@ -61,6 +61,7 @@ class Composition:
     signature: tuple[str, str] | None = None  # (unit name, date) for the 落款
     draft: bool = False
     errors: list[Finding] = field(default_factory=list)  # listed in a draft's appendix
+    agency: str = ""  # who publishes it: the documents' author
 
 
 def number_text(value: Any) -> str:
@@ -137,7 +138,8 @@ def compose(report: Report, fmt: Format, draft: bool = False, signature: bool = 
             blocks += _narrative(section, report.values, fmt)
     heading = title(report, fmt)
     composed = Composition(heading, blocks, _title_lines(heading, report, fmt), draft=draft,
-                           errors=[f for f in report.findings if f.severity == "error"] if draft else [])
+                           errors=[f for f in report.findings if f.severity == "error"] if draft else [],
+                           agency=str(report.values.get("id.name") or ""))
     if signature:
         composed.signature = (str(report.values.get("id.name") or ""), _date(report.values.get("id.filled_on"), fmt))
     return composed

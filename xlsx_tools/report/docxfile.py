@@ -9,6 +9,7 @@ Latin one. A draft carries 「草稿（未通过校验）」 in every page heade
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -43,8 +44,11 @@ def docx_bytes(doc: Composition, fmt: Format) -> bytes:
         if n:
             run._element.addprevious(_break())
     title.paragraph_format.space_after = Pt(spec["line_pitch_pt"])
+    previous = None
     for block in doc.blocks:
-        _block(document, block, spec)
+        if block.kind == "table" and previous is not None and tall(block.grid):
+            previous.paragraph_format.page_break_before = True  # its heading starts the page
+        previous = _block(document, block, spec)
     if doc.signature:
         document.add_paragraph()  # a blank line above the 落款
         for text in doc.signature:
@@ -55,9 +59,21 @@ def docx_bytes(doc: Composition, fmt: Format) -> bytes:
     if doc.draft:
         _appendix(document, doc, fmt)
     _page_numbers(document, spec, doc.draft)
+    _properties(document.core_properties, doc)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _properties(core, doc: Composition) -> None:
+    """The document's own properties (and so the PDF's): the agency, the report's title, today —
+    not the library's template (python-docx, 2013)."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    core.author = core.last_modified_by = doc.agency or "nianbao"
+    core.title, core.subject = doc.title, "政府信息公开工作年度报告"
+    core.keywords, core.comments, core.category = "政府信息公开", "由 nianbao 从年报工作簿生成", ""
+    core.created = core.modified = now
+    core.revision = 1
 
 
 def _break():
@@ -89,13 +105,21 @@ def _run(paragraph, text: str, font: str, size: float, bold: bool = False):
     return run
 
 
-def _block(document, block: Block, spec: dict[str, Any]) -> None:
+def tall(grid: Grid) -> bool:
+    """A table with labels running down several rows (表三): it starts a page, which it fits, so that
+    no such label is cut by a page break (Word keeps a table with its heading by keep-with-next;
+    LibreOffice, which makes the PDFs, does not inside tables)."""
+    return any(cell is not None and cell.kind == "stub" and cell.rowspan > 1 for row in grid.rows for cell in row)
+
+
+def _block(document, block: Block, spec: dict[str, Any]):
+    """Add one block; the paragraph it added (None for a table)."""
     from docx.shared import Pt
 
     fonts, sizes = spec["fonts"], spec["sizes_pt"]
     if block.kind == "table":
         _table(document, block.grid, spec)
-        return
+        return None
     p = document.add_paragraph()
     p.paragraph_format.first_line_indent = Pt(sizes["body"] * spec["indent_chars"])
     if block.kind == "heading1":
@@ -106,6 +130,7 @@ def _block(document, block: Block, spec: dict[str, Any]) -> None:
         p.paragraph_format.keep_with_next = True
     else:
         _run(p, block.text, fonts["body"], sizes["body"])
+    return p
 
 
 def _table(document, grid: Grid, spec: dict[str, Any]) -> None:
@@ -140,6 +165,7 @@ def _table(document, grid: Grid, spec: dict[str, Any]) -> None:
         props.append(OxmlElement("w:cantSplit"))
         if r < grid.header_rows:
             props.append(OxmlElement("w:tblHeader"))
+        together = r < len(grid.rows) - 1  # a statutory table fits a page: kept whole, with its heading
         for c, item in enumerate(row):
             if item is None:
                 continue
@@ -147,6 +173,7 @@ def _table(document, grid: Grid, spec: dict[str, Any]) -> None:
             p = cell.paragraphs[0]
             p.paragraph_format.first_line_indent = Pt(0)
             p.paragraph_format.line_spacing = 1.0
+            p.paragraph_format.keep_with_next = together
             p.alignment = WD_ALIGN_PARAGRAPH.LEFT if item.kind == "stub" else WD_ALIGN_PARAGRAPH.CENTER
             _run(p, item.text, font, size, bold=item.kind in ("header", "caption"))
             cell.vertical_alignment = 1  # centre

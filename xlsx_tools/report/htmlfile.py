@@ -7,6 +7,7 @@ heading cell (``scope="row"`` for the row labels). Every text is escaped.
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 
 from ..format.declaration import Format
@@ -27,7 +28,9 @@ _DRAFT = "text-align:center;color:#c00;font-weight:bold;border:2px solid #c00;pa
 def html_text(doc: Composition, fmt: Format) -> str:
     """The report as a complete HTML document."""
     out = ['<!DOCTYPE html>', '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
-           f"<title>{escape(doc.title)}</title>", "</head>", "<body>", f'<article style="{_PAGE}">']
+           f"<title>{escape(doc.title)}</title>", f'<meta name="author" content="{escape(doc.agency)}">',
+           f'<meta name="date" content="{dt.date.today():%Y-%m-%d}">', "</head>", "<body>",
+           f'<article style="{_PAGE}">']
     if doc.draft:
         out.append(f'<p style="{_DRAFT}">{escape(fmt.report["draft"])}</p>')
     lines = doc.title_lines or (doc.title,)
