@@ -45,11 +45,10 @@ def _statuses(path) -> dict[str, object]:
     wb = load_workbook(path, data_only=True)
     ws = wb[fmt.checks["sheet"]]
     header_row = [c.value for c in ws[first - 1]]
-    status_col, id_col = header_row.index(headers[2]), header_row.index(headers[-1])
-    out = {}
-    for row in ws.iter_rows(min_row=first, values_only=True):
-        if row[id_col]:
-            out[row[id_col]] = row[status_col]
+    status_col = header_row.index(headers[2])
+    out = {}  # the rows are the checks in their order (the sheet shows rule codes, not check ids)
+    for check, row in zip(checks(fmt), ws.iter_rows(min_row=first, values_only=True), strict=False):
+        out[check.id] = row[status_col]
     out["__banner__"] = ws.cell(fmt.layout["title_row"] + 2, fmt.layout["first_col"]).value
     wb.close()
     return out

@@ -129,9 +129,11 @@ def test_print_ready(wb, layout):
 def test_check_sheet_has_one_row_per_check(wb, fmt):
     ws = wb[fmt.checks["sheet"]]
     first = fmt.layout["check_sheet_first_row"]
-    ids = [row[6] for row in ws.iter_rows(min_row=first, values_only=True) if row[6]]
-    assert ids == [c.id for c in checks(fmt)]
-    for row in ws.iter_rows(min_row=first, max_row=first + len(ids) - 1):
+    shown = [(row[0], row[3]) for row in ws.iter_rows(min_row=first, values_only=True) if row[0]]
+    assert shown == [(c.code, c.title) for c in checks(fmt)]  # rule codes and what they check, in order
+    assert not any(":" in str(v) for row in ws.iter_rows(min_row=first, values_only=True) for v in row[:2])
+    assert ws.max_column == fmt.layout["first_col"] + len(fmt.checks["headers"]) - 1  # no column of internal ids
+    for row in ws.iter_rows(min_row=first, max_row=first + len(shown) - 1):
         code, severity, status = row[0].value, row[1].value, row[2].value
         assert code and severity in fmt.severities.values()
         assert status.startswith("=IFERROR(IF(")

@@ -48,7 +48,7 @@ class CheckSheet:
             rows[check.id] = row
             values = [
                 check.code, self.fmt.severities[check.severity], "=" + status_formula(self.fmt, self.tr, check),
-                check.title, None, check.rule.hint, check.id,
+                check.title, None, check.rule.hint,
             ]
             for i, value in enumerate(values):
                 cell = ws.cell(row, left + i)
@@ -57,7 +57,7 @@ class CheckSheet:
                 else:
                     cell.value = value
                 cell.border = style.BORDER
-                cell.font = style.font(10, colour="808080" if i == 6 else None)
+                cell.font = style.font(10)
                 cell.alignment = style.align("center" if i in (0, 1, 2) else "left")
             self._concerned(ws.cell(row, left + 4), check)
         width = len(chk["headers"])
