@@ -270,10 +270,10 @@ def test_failure_while_writing_leaves_the_earlier_summary_byte_identical(tmp_pat
     earlier = out.read_bytes()
     real = sheetxml.row_xml
 
-    def fails_midway(row, values, styles=()):
+    def fails_midway(row, values, styles=(), height=None):
         if row > 3:
             raise OSError(28, "No space left on device")
-        return real(row, values, styles)
+        return real(row, values, styles, height)
 
     monkeypatch.setattr(sheetxml, "row_xml", fails_midway)
     result = merge.consolidate([folder], merge.Options(jobs=1))

@@ -13,6 +13,7 @@ import pytest
 from agencies import agency, write
 from batches import nianbao
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from xlsx_tools.format.declaration import load
 from xlsx_tools.format.layout import workbook_layout
@@ -180,12 +181,34 @@ def _pages(pdf: Path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
+def test_the_charts_count_in_whole_numbers_with_legends_below_in_table_order(district):
+    path, _ = district
+    for xml in _chart_parts(path):
+        assert "<legendPos val=\"b\"/>" in xml  # below: entries in the series' (the table's) order
+        assert "object at 0x" not in xml and "<title>" in xml  # a plain text title
+        if "<barChart>" in xml:
+            unit = re.search(r'<majorUnit val="([\d.]+)"/>', xml)
+            assert unit and float(unit[1]).is_integer() and 'formatCode="0"' in xml
+    appeals = next(xml for xml in _chart_parts(path) if SPEC["appeals_chart"]["title"] in xml)
+    heads = re.findall(r"<tx><strRef><f>[^<]*?!\$?([A-Z]+)\$?(\d+)</f>", appeals)  # each series' name cell
+    ws = load_workbook(path)[SPEC["sheet"]]
+    t4 = {i.key: i.label for i in FMT.table("t4").leaf_columns}
+    assert [ws[f"{c}{r}"].value for c, r in heads] == [t4[c] for c in SPEC["appeals_chart"]["columns"]]
+
+
+def test_a_small_district_prints_its_overview_on_one_page(district):
+    ws = load_workbook(district[0])[SPEC["sheet"]]
+    assert not ws.row_breaks.brk  # the charts fit beside and below the table
+    anchors = [c.anchor._from for c in ws._charts]
+    assert len({a.row for a in anchors}) == 2  # two beside the blocks, one below
+
+
 def test_libreoffice_draws_the_charts_with_chinese_labels(district, libreoffice, tmp_path):
-    """Rendered to PDF and PNG: the first pages carry the table, the chart titles, the series names
+    """Rendered to PDF and PNG: the first page carries the table, the chart titles, the series names
     in the legends and the agencies as category labels (each name twice: table and chart)."""
     path, values = district
     pdf = _pdf(libreoffice, path, tmp_path)
-    text = re.sub(r"\s+", "", _pdftext(pdf, 1, 3))  # the table, then each row of charts on its own page
+    text = re.sub(r"\s+", "", _pdftext(pdf, 1, 1))  # the table and the charts beside and below it
     for name in ("applications_chart", "outcome_chart", "appeals_chart"):
         assert re.sub(r"\s+", "", SPEC[name]["title"]) in text, name
     for label in SPEC["applications_chart"]["columns"]:
@@ -215,7 +238,7 @@ def test_the_guide_says_how_to_print_the_detail_sheet(sample_summary):
 
 
 @pytest.mark.slow  # a large district
-def test_a_large_district_charts_its_busiest_agencies_each_chart_row_on_its_own_page(tmp_path):
+def test_a_large_district_charts_its_busiest_agencies_the_tall_chart_from_a_new_page(tmp_path):
     from xlsx_tools.consolidate.overview import CHART_AGENCIES
 
     for n in range(CHART_AGENCIES + 5):
@@ -230,4 +253,23 @@ def test_a_large_district_charts_its_busiest_agencies_each_chart_row_on_its_own_
     names = _chart_values(out, first_series.replace("<val>", "<x>").replace("<cat>", "<val>"))
     assert len([v for v in names if v]) == CHART_AGENCIES
     breaks = sorted(b.id for b in ws.row_breaks.brk)
-    assert len(breaks) == 2 and breaks[0] > FIRST + CHART_AGENCIES + 5  # after the table, before each chart row
+    # the 表三 and 表四 charts beside their blocks under the table; the tall chart does not fit there
+    assert len(breaks) == 1 and breaks[0] > FIRST + CHART_AGENCIES + 5
+
+
+def test_the_lists_print_whole_texts_and_the_detail_prints_who_is_in_it(sample_summary):
+    """问题清单's long texts wrap in rows tall enough for them (not cut by the next cell), and 明细
+    prints its agencies (identity and file), not an empty page."""
+    from xlsx_tools.format.layout import detail_column
+
+    wb = load_workbook(sample_summary)
+    ws = wb[FMT.summary["findings"]["sheet"]]
+    rows = list(ws.iter_rows(min_row=4))
+    long = [r for r in rows if any(isinstance(c.value, str) and len(c.value) > 30 for c in r)]
+    assert long and all(ws.row_dimensions[r[0].row].height and ws.row_dimensions[r[0].row].height > 15 for r in long)
+    assert all(r[1].alignment.wrap_text for r in rows if r[1].value)
+    detail = wb[FMT.summary["detail"]["sheet"]]
+    area = detail.print_area if isinstance(detail.print_area, str) else detail.print_area[0]
+    last_col = get_column_letter(detail_column(FMT)["file"])
+    names = [c.value for c in detail["A"] if c.value]
+    assert area.endswith(f"${last_col}${detail.max_row}") and len(names) > 4

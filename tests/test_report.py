@@ -244,7 +244,7 @@ def test_the_documents_name_the_agency_the_title_and_today(tmp_path):
     name = correct_values()["id.name"]
     assert core.author == core.last_modified_by == name
     assert name in core.title and "政府信息公开工作年度报告" in core.title
-    assert core.created.date() == core.modified.date() == dt.datetime.now(dt.timezone.utc).date()
+    assert core.created.date() == core.modified.date() == dt.datetime.now(dt.UTC).date()
     page = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
     assert f'<meta name="author" content="{name}">' in page and f'content="{dt.date.today():%Y-%m-%d}"' in page
 
@@ -263,7 +263,8 @@ def test_no_table_is_cut_by_a_page_break_whatever_comes_before_it(tmp_path, libr
     done = nianbao("report", tmp_path / "in", "-o", tmp_path / "pdf", "--format", "pdf")
     assert done.returncode == 0, done.stderr
     tables = {"表二": ("二、主动公开政府信息情况", "第二十条第（一）项", "行政事业性收费"),
-              "表三": ("三、收到和处理政府信息公开申请情况", "一、本年新收政府信息公开申请数量", "四、结转下年度继续办理"),
+              "表三": ("三、收到和处理政府信息公开申请情况", "一、本年新收政府信息公开申请数量",
+                       "四、结转下年度继续办理"),
               "表四": ("四、政府信息公开行政复议、行政诉讼情况", "未经复议直接起诉", "复议后起诉")}
     pdfs = sorted((tmp_path / "pdf").glob("*.pdf"))
     assert len(pdfs) == 11

@@ -10,6 +10,7 @@ gets its cached value from the consolidation's own numbers.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,10 @@ HEADER_ROW = 5
 #: at most this many agencies in the applications chart (the busiest; each needs about 0.7 cm for
 #: its name to be printed, and the chart must fit a landscape page); the table lists them all
 CHART_AGENCIES = 20
+SIDE_CM, SIDE_COLS = 8.0, 7  # the 表三 and 表四 charts: their height, and the columns each takes
+ROW_CM, HEADER_EXTRA_CM, CHAR_CM = 0.53, 1.0, 0.2  # a 15 pt row; the taller header row; a width unit
+PAGE_CM = (27.6, 17.0)  # landscape A4 inside the margins, header and footer
+COLUMN_CHARS = {1: 6, 2: 30, 3: 10}  # the table's column widths (characters), as _table sets them
 
 
 @functools.lru_cache(maxsize=1024)
@@ -85,7 +90,7 @@ class Overview:
         outcome_rows = self._outcome_block(ws, top)
         appeals_top = top + outcome_rows + 2
         appeals = self._appeals_block(ws, appeals_top)
-        self._charts(ws, appeals_top + appeals + 2, (top, outcome_rows), (appeals_top, appeals))
+        self._charts(ws, appeals_top + appeals + 2, (top, outcome_rows), (appeals_top, appeals), width)
         self._page(ws, width)
         return self.values
 
@@ -162,9 +167,8 @@ class Overview:
                          tuple(ws.cell(first, col).style_id for col in range(1, width + 1)) if rows else ())
         ws.auto_filter.ref = f"A{HEADER_ROW}:{cell_ref(max(last, HEADER_ROW), width)}"
         ws.freeze_panes = cell_ref(first, 3)
-        widths = {1: 6, 2: 30, 3: 10}
         for col in range(1, width + 1):
-            ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 10)
+            ws.column_dimensions[get_column_letter(col)].width = COLUMN_CHARS.get(col, 10)
         return width
 
     def _row(self, row: int, number: int, s) -> list[Any]:
@@ -238,49 +242,65 @@ class Overview:
                 ws.cell(row, col).font = style.font(10)
 
     # -- charts -----------------------------------------------------------------------------------------
-    def _charts(self, ws: Worksheet, top: int, outcome: tuple[int, int], appeals: tuple[int, int]) -> None:
-        """The applications chart first (as tall as its agencies need), the other two below it. A
-        chart with nothing to show is left out, and a line says so instead of an empty frame."""
+    def _charts(self, ws: Worksheet, blocks_end: int, outcome: tuple[int, int], appeals: tuple[int, int],
+                width: int) -> None:
+        """The 表三 and 表四 charts beside their blocks, the applications chart (as tall as its agencies
+        need) below: on the first page with the table where they fit, else from a new page (a chart
+        is never cut). A chart with nothing to show is left out, and a line says so instead."""
         spec = self.spec
         rows = self._busiest()
+        side = 2 + len(spec["appeals_chart"]["columns"]) + 2  # the first column right of the blocks
+        side_end = outcome[0] + int(SIDE_CM / ROW_CM) + 1
+        below = max(blocks_end, side_end) + 2
         height = max(7.5, 1.5 + 0.7 * len(rows))  # cm
-        below = top + (int(height / 0.53) + 2 if rows else 2)  # rows of 15 pt are 0.53 cm
-        for row in (top, below):  # printed, each row of charts starts a page (a chart is never cut)
-            ws.row_breaks.append(Break(id=row - 2))
-        self._chart_rows = (below + 20, below + 20 + max(len(rows), 1))
-        charts = [(self._applications(ws, rows, height) if rows else None, spec["applications_chart"], f"A{top}")]
+        self._print_cols = max(width, side + 2 * SIDE_COLS)  # the charts beside the blocks are printed whole
+        if not self._fits(below, height if rows else 0, self._print_cols):
+            ws.row_breaks.append(Break(id=below - 2))
+        self._chart_rows = (below + int(height / ROW_CM) + 4, below + int(height / ROW_CM) + 4 + max(len(rows), 1))
+        charts = [(self._applications(ws, rows, height) if rows else None, spec["applications_chart"], f"A{below}")]
         first, n = outcome
         pie = PieChart()
         pie.add_data(Reference(ws, min_col=3, min_row=first, max_row=first + n), titles_from_data=True)
         pie.set_categories(Reference(ws, min_col=2, min_row=first + 1, max_row=first + n))
         pie.dataLabels = DataLabelList(showPercent=True, showVal=False, showCatName=False, showSerName=False,
                                        showLegendKey=False)
-        pie.height, pie.width = 9, 14
+        pie.height, pie.width = SIDE_CM, 12.5
+        pie.legend.position = "b"
         shown = any(self.values[(ws.title, r, 3)] for r in range(first + 1, first + n + 1))
-        charts.append((pie if shown else None, spec["outcome_chart"], f"A{below}"))
+        charts.append((pie if shown else None, spec["outcome_chart"], cell_ref(outcome[0], side)))
         first, n = appeals
         spec_appeals = spec["appeals_chart"]
-        width = len(spec_appeals["columns"])
+        columns = len(spec_appeals["columns"])
         bar = BarChart()
         bar.type, bar.grouping, bar.overlap = "col", "stacked", 100
         bar.y_axis.title = spec_appeals["axis"]
-        data = Reference(ws, min_col=3, max_col=2 + width, min_row=first, max_row=first + n)
-        bar.add_data(data, titles_from_data=True)
+        bar.add_data(Reference(ws, min_col=3, max_col=2 + columns, min_row=first, max_row=first + n),
+                     titles_from_data=True)
         bar.set_categories(Reference(ws, min_col=2, min_row=first + 1, max_row=first + n))
-        bar.height, bar.width = 9, 16
-        shown = any(self.values[(ws.title, r, c)] for r in range(first + 1, first + n + 1) for c in range(3, 3 + width))
-        charts.append((bar if shown else None, spec_appeals, f"H{below}"))
+        bar.height, bar.width = SIDE_CM, 13
+        stacks = [sum(self.values[(ws.title, r, c)] or 0 for c in range(3, 3 + columns))
+                  for r in range(first + 1, first + n + 1)]
+        _counts_axis(bar, max(stacks, default=0))
+        charts.append((bar if any(stacks) else None, spec_appeals, cell_ref(outcome[0], side + SIDE_COLS)))
         empty = []
         for chart, chart_spec, anchor in charts:
             if chart is None:
                 empty.append(chart_spec["title"])
                 continue
-            chart.title = chart.title or chart_spec["title"]
+            _title(chart, chart_spec["title"] + (self._which if chart_spec is spec["applications_chart"] else ""))
             ws.add_chart(chart, anchor)
-        if empty:  # said on the row above the charts
-            set_text(ws.cell(top - 1, 2), spec["empty_chart"].format(titles="、".join(empty)))
-            ws.cell(top - 1, 2).font = style.font(10, colour="595959")
-            ws.cell(top - 1, 2).alignment = style.align("left", wrap=False)
+        if empty:  # said on the row above the applications chart
+            set_text(ws.cell(below - 1, 2), spec["empty_chart"].format(titles="、".join(empty)))
+            ws.cell(below - 1, 2).font = style.font(10, colour="595959")
+            ws.cell(below - 1, 2).alignment = style.align("left", wrap=False)
+
+    def _fits(self, below: int, chart_cm: float, columns: int) -> bool:
+        """Whether the rows above ``below`` and a chart ``chart_cm`` tall fit one landscape A4 page
+        as printed one page wide (an estimate on the safe side: the page is scaled to the width)."""
+        chars = sum(COLUMN_CHARS.get(c, 10) for c in range(1, columns + 1))
+        scale = min(1.0, PAGE_CM[0] / (chars * CHAR_CM))
+        tall = (below - 1) * ROW_CM + HEADER_EXTRA_CM + chart_cm
+        return tall * scale <= PAGE_CM[1]
 
     def _application_columns(self) -> list[int]:
         spec = self.spec
@@ -316,19 +336,45 @@ class Overview:
                 ws.cell(block + n, 3 + i).value = value
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
-        chart.title = chart_spec["title"] + self._which
         chart.y_axis.title = chart_spec["axis"]
         n = len(chart_spec["columns"])
         chart.add_data(Reference(ws, min_col=3, max_col=2 + n, min_row=block, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=2, min_row=block + 1, max_row=last))
         chart.height, chart.width = height, 24
+        _counts_axis(chart, max((sum(v or 0 for v in numbers) for _, numbers in rows), default=0))
         return chart
 
     def _page(self, ws: Worksheet, width: int) -> None:
         style.a4(ws, True, self.fmt.guide["footer"], top_bottom=0.5)
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
         block, last = self._chart_rows
-        ws.print_area = f"A1:{cell_ref(block - 1, width)}"  # the charts' own numbers are not printed
+        ws.print_area = f"A1:{cell_ref(block - 1, max(width, self._print_cols))}"  # not the charts' own numbers
+
+
+def _title(chart, text: str, size: float = 12) -> None:
+    """The chart's title in ``size`` points, bold: the default 18 pt wraps a long title in a chart
+    beside a block, and a wrapped title prints cut."""
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+
+    look = CharacterProperties(sz=int(size * 100), b=True)
+    run = RegularTextRun(rPr=look, t=text)
+    chart.title = Title(tx=Text(rich=RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=look), r=[run])])),
+                        overlay=False)
+
+
+def _counts_axis(chart: BarChart, largest: Any) -> None:
+    """A count axis in whole numbers (1, 2, 3 …, never 0.5), from 0; the legend below the chart, its
+    entries in the table's order."""
+    axis = chart.y_axis
+    axis.number_format, axis.scaling.min = "0", 0
+    raw = max(1.0, float(largest or 0) / 5)  # about five steps of 1, 2 or 5 × 10ⁿ
+    power = 10 ** math.floor(math.log10(raw))
+    axis.majorUnit = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend.position = "b"
 
 
 def _label_of(spec: dict, ref: str) -> str:

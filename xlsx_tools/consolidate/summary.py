@@ -10,7 +10,9 @@ rows from :mod:`write.sheetxml`. The file is written beside the target, re-opene
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import math
 import zipfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -37,6 +39,10 @@ from .overview import Overview
 from .submissions import Consolidation, Submission, exact
 
 SHEETS = ("detail", "files", "findings", "missing")
+#: each list's column widths (characters)
+WIDTHS = {"detail": [28, 21, 10, 16, 8, 10, 14, 12, 8, 30], "files": [5, 34, 12, 9, 26, 20, 8, 6, 5, 5, 5, 40, 24],
+          "findings": [5, 30, 22, 6, 6, 12, 7, 28, 10, 46, 36, 10, 30], "missing": [5, 22, 28, 21, 10, 16, 50]}
+LINE_PT, MAX_ROW_PT = 15, 409  # a line of wrapped text; the tallest row a spreadsheet allows
 TITLE_ROW, FIRST_HEADER_ROW = 1, 2
 
 
@@ -47,9 +53,9 @@ class SummaryError(OutputError):
 def write_summary(result: Consolidation, target: Path, fmt: Format | None = None) -> Path:
     """Write the summary of ``result`` to ``target`` atomically, verified before it is moved in."""
     fmt = fmt or load()
-    book, overview = _template_part(result, fmt)
+    book, overview, looks = _template_part(result, fmt)
     parts = _part_names(book, fmt)
-    bodies = {parts[name]: rows for name, rows in _bodies(result, fmt).items()}
+    bodies = {parts[name]: rows for name, rows in _bodies(result, fmt, looks).items()}
     bodies[parts["overview"]] = overview
     return write_atomic(Path(target), lambda tmp: splice(book, tmp, bodies), lambda tmp: verify(tmp, result, fmt))
 
@@ -70,9 +76,9 @@ def prefill(result: Consolidation, fmt: Format) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def _template_part(result: Consolidation, fmt: Format) -> tuple[bytes, Rows]:
-    """The summary saved by openpyxl (with every formula's value), and the overview's agency rows
-    still to splice into it."""
+def _template_part(result: Consolidation, fmt: Format) -> tuple[bytes, Rows, dict[str, tuple[int, ...]]]:
+    """The summary saved by openpyxl (with every formula's value), the overview's agency rows still
+    to splice into it, and the cell style of each column of the lists' rows."""
     wb = template.build(prefill(result, fmt), fmt, summary=True)
     layout = workbook_layout(fmt, True)
     for f in fmt.table_fields:
@@ -81,26 +87,40 @@ def _template_part(result: Consolidation, fmt: Format) -> tuple[bytes, Rows]:
             value = result.sums[f.key]
             wb[sheet].cell(span.row, span.col).value = float(value) if isinstance(value, Decimal) else value
     wb.properties.title = fmt.summary["title"].format(region=result.region or "", year=result.year or "")
+    looks = {}
     for name in SHEETS:
-        _head(wb.create_sheet(fmt.summary[name]["sheet"]), result, name, fmt)
+        ws = wb.create_sheet(fmt.summary[name]["sheet"])
+        _head(ws, result, name, fmt)
+        if name != "detail":  # a list's texts wrap in their cells: printed whole, not cut by the next cell
+            looks[name] = _wrapped(ws, len(_headers(name, fmt)[0]))
     overview = Overview(fmt, layout, result)
     values = overview.build(wb)
-    _print_setup(wb, fmt)
-    return cached.workbook_bytes(wb, fmt, extra=values), overview.body
+    _print_setup(wb, fmt, result)
+    return cached.workbook_bytes(wb, fmt, extra=values), overview.body, looks
 
 
-def _print_setup(wb, fmt: Format) -> None:
+def _wrapped(ws: Worksheet, width: int) -> tuple[int, ...]:
+    """The style number of a wrapped, top-aligned cell, for each of ``width`` columns (registered in
+    the workbook by a cell made and dropped again: the rows themselves are spliced in later)."""
+    probe = ws.cell(ws.max_row + 1, 1)
+    probe.alignment = style.align("left", "top", wrap=True)
+    look = probe.style_id
+    del ws._cells[(probe.row, probe.column)]
+    return (look,) * width
+
+
+def _print_setup(wb, fmt: Format, result: Consolidation) -> None:
     """Printing the whole summary gives 概览, the statutory tables, 报送情况, 问题清单, 未报送 and
-    校验 legibly on A4; 明细 (a column per field) prints only its title line, and 填报说明 says how
-    to print it in full."""
+    校验 legibly on A4; 明细 (a column per field) prints who is in it (identity and file), and
+    填报说明 says how to print it in full."""
     for name in SHEETS:
         ws = wb[fmt.summary[name]["sheet"]]
         style.a4(ws, True, fmt.guide["footer"], top_bottom=0.5)
         first = FIRST_HEADER_ROW + (1 if name == "files" else 0)
         ws.print_title_rows = f"{first}:{_first_row(name, fmt) - 1}"
     detail = wb[fmt.summary["detail"]["sheet"]]
-    detail.print_title_rows = None
-    detail.print_area = f"A{TITLE_ROW}:{cell_ref(TITLE_ROW, 10)}"
+    last = _first_row("detail", fmt) + _count(result, "detail") - 1
+    detail.print_area = f"A{TITLE_ROW}:{cell_ref(last, detail_column(fmt)['file'])}"
     guide = wb[fmt.guide["sheet"]]
     row = guide.max_row + 2
     cell = guide.cell(row, fmt.layout["first_col"])
@@ -146,9 +166,7 @@ def _head(ws: Worksheet, result: Consolidation, name: str, fmt: Format) -> None:
     last = _first_row(name, fmt) + max(_count(result, name), 1) - 1
     ws.auto_filter.ref = f"A{row + len(headers) - 1}:{cell_ref(last, width)}"
     ws.freeze_panes = cell_ref(_first_row(name, fmt), 3 if name == "detail" else 1)
-    widths = {"detail": [28, 21, 10, 16, 8, 10, 14, 12, 8, 30], "files": [5, 34, 12, 9, 26, 20, 8, 6, 5, 5, 5, 40, 24],
-              "findings": [5, 30, 22, 6, 6, 12, 7, 28, 10, 46, 36, 10, 30],
-              "missing": [5, 22, 28, 21, 10, 16, 50]}[name]
+    widths = WIDTHS[name]
     for col in range(1, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths[col - 1] if col <= len(widths) else 14
     if name == "detail":
@@ -177,12 +195,25 @@ def _part_names(book: bytes, fmt: Format) -> dict[str, str]:
 
 
 # -- the body rows ------------------------------------------------------------------------------
-def _bodies(result: Consolidation, fmt: Format) -> dict[str, Rows]:
+def _bodies(result: Consolidation, fmt: Format, looks: dict[str, tuple[int, ...]]) -> dict[str, Rows]:
     out = {}
     for name, rows in (("detail", _detail_rows(result, fmt)), ("files", _file_rows(result, fmt)),
                        ("findings", _finding_rows(result, fmt)), ("missing", _missing_rows(result, fmt))):
-        out[name] = Rows(_first_row(name, fmt), rows, _count(result, name), len(_headers(name, fmt)[0]))
+        width = len(_headers(name, fmt)[0])
+        height = functools.partial(_height, widths=WIDTHS[name] + [14] * width) if name in looks else None
+        out[name] = Rows(_first_row(name, fmt), rows, _count(result, name), width, looks.get(name, ()), height)
     return out
+
+
+def _height(values: Sequence[Any], widths: list[int]) -> float | None:
+    """A wrapped row's height: as many lines as its longest text needs in its column (a CJK
+    character is two width units; a little to spare), so the text prints whole; None for one line."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if isinstance(value, str):
+            units = sum(2 if ord(ch) > 0x2E7F else 1.15 for ch in value)  # Latin runs a little wide
+            lines = max(lines, math.ceil(units / max(width - 2, 1)))
+    return min(lines * LINE_PT, MAX_ROW_PT) if lines > 1 else None
 
 
 def _text(value: Any) -> Any:

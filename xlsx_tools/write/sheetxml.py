@@ -16,7 +16,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -68,12 +68,13 @@ def _letters(width: int) -> list[str]:
     return _LETTERS
 
 
-def row_xml(row: int, values: Sequence[Any], styles: Sequence[int | None] = ()) -> str:
+def row_xml(row: int, values: Sequence[Any], styles: Sequence[int | None] = (), height: float | None = None) -> str:
     """One ``<row>``: None leaves a cell out; numbers, text and :class:`Formula` are typed. With
     ``styles`` (a cell style number per column, as openpyxl numbers them), every styled column gets
-    its cell, an empty one too (a bordered table has no gaps)."""
+    its cell, an empty one too (a bordered table has no gaps). ``height`` (points) fixes the row's
+    height: spreadsheet clients do not fit a wrapped row's height to its text on opening."""
     letters = _letters(max(len(values), len(styles)))
-    out = [f'<row r="{row}">']
+    out = [f'<row r="{row}" ht="{height:g}" customHeight="1">' if height else f'<row r="{row}">']
     for col, value in enumerate(values):
         look = f' s="{styles[col]}"' if col < len(styles) and styles[col] is not None else ""
         if value is None or value == "":
@@ -112,6 +113,8 @@ class Rows:
     width: int
     #: the cell style number of each column (see :func:`row_xml`); none by default
     styles: Sequence[int | None] = ()
+    #: each row's height in points from its values (None: the client's default)
+    height: Callable[[Sequence[Any]], float | None] | None = None
 
 
 BATCH = 256  # rows rendered per write
@@ -138,7 +141,7 @@ def splice(workbook: bytes, target: Path, parts: dict[str, Rows]) -> None:
                 out.write(head)
                 batch: list[str] = []
                 for row, values in enumerate(block.rows, block.first):
-                    batch.append(row_xml(row, values, block.styles))
+                    batch.append(row_xml(row, values, block.styles, block.height(values) if block.height else None))
                     if len(batch) >= BATCH:
                         out.write("".join(batch).encode("utf-8"))
                         batch.clear()
