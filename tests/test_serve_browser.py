@@ -92,7 +92,11 @@ def test_an_office_and_the_consolidator_in_a_real_browser(browser, tmp_path):
         browser.get(links["某区教育局"])
         assert "某区教育局" in browser.find_element(By.TAG_NAME, "h1").text
         assert browser.find_element(By.ID, "status").text == "未报送"
-        browser.find_element(By.ID, "file").send_keys(str(workbook(tmp_path, 1, broken=True)))
+        picker = browser.find_element(By.CSS_SELECTOR, "label.picker").text  # Chinese, not the browser's own
+        assert "选择文件" in picker and "未选择文件" in picker and "Choose" not in picker
+        broken = workbook(tmp_path, 1, broken=True)
+        browser.find_element(By.ID, "file").send_keys(str(broken))
+        assert browser.find_element(By.ID, "file-name").text == broken.name  # the chosen file is named
         submitted(browser, "upload", "#result")
         result = browser.find_element(By.ID, "result").text
         assert "错误" in result and "表三!" in result

@@ -83,6 +83,8 @@ def test_the_front_page_and_the_stylesheet(served):
     assert c.get("/").status_code == 200
     css = c.get("/static/site.css")
     assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+    js = c.get("/static/site.js")  # the file picker's chosen name (a script of our own origin only)
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"] and "未选择文件" in js.text
 
 
 def test_an_office_page_names_the_office_and_an_unknown_link_is_a_404_page(served):
@@ -283,3 +285,16 @@ def test_every_route_was_tried(request):
         if not any(method in route.methods and route.path_regex.match(path) for method, path in Recording.asked):
             untried.append(route.path)
     assert untried == []
+
+
+@pytest.mark.parametrize("key, facts", [("F-TIMEOUT", {"seconds": "60"}),
+                                        ("C5/resubmitted", {"agency": "甲", "others": "乙"}),
+                                        ("F-TOO-MANY-PARTS", {"count": 9, "limit": 5, "flag": "--max-parts"})])
+def test_a_page_never_tells_an_office_to_use_a_command_line_option(key, facts):
+    from xlsx_tools.collect.web import located
+    from xlsx_tools.format.findings import registered
+
+    finding = registered(key, file="甲.xlsx", **facts)
+    assert "--" in finding.hint  # the command line's hint …
+    (shown,) = located([finding])
+    assert "--" not in shown["hint"] + shown["message"] and shown["hint"].endswith("。")  # … not the page's

@@ -10,6 +10,7 @@ Everything a handler needs is on ``request.app.state`` (set once by :func:`app.c
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +163,17 @@ def located(findings: list[Finding]) -> list[dict]:
     """Findings as the pages list them: errors first, each with its place."""
     order = {"error": 0, "warning": 1, "info": 2}
     return [{"severity": f.severity, "code": f.code, "where": f"{f.sheet}!{f.cell}" if f.cell else f.sheet,
-             "message": f.message, "hint": f.hint} for f in sorted(findings, key=lambda f: order.get(f.severity, 3))]
+             "message": for_page(f.message), "hint": for_page(f.hint)}
+            for f in sorted(findings, key=lambda f: order.get(f.severity, 3))]
+
+
+def for_page(text: str) -> str:
+    """A finding's text as a page shows it: a clause that names a command-line option (可用 --timeout
+    放宽时限) is left out, since no one on the page can give one."""
+    if "--" not in text:
+        return text
+    kept = "".join(part for part in re.split(r"(?<=[；。])", text) if "--" not in part).strip()
+    return re.sub(r"[；，]$", "。", kept) or "请联系汇总单位处理。"
 
 
 async def home(request: Request) -> Response:
