@@ -1,7 +1,7 @@
 """One answer at every door: a workbook judged in its context (the year collected, the roster) gets
 the same verdict and the same error codes from ``nianbao validate --year --roster``, from the upload
-page of ``nianbao serve`` and from ``nianbao merge`` (and ``archive add`` stores exactly the files
-that pass); the board's 已通过 count is what its 下载汇总表
+page of ``nianbao serve`` and from ``nianbao merge`` (and ``archive add`` stores, ``report`` writes
+a report for, exactly the files that pass); the board's 已通过 count is what its 下载汇总表
 includes. Hypothesis draws the workbooks (agency, year, an error, a renamed agency, one off the
 roster) and the context (the year); each door is the real command or route, in-process."""
 
@@ -112,6 +112,15 @@ def by_archive(files: list[Path], year: int, roster_file: Path, folder: Path) ->
         store.close()
 
 
+def by_report(files: list[Path], year: int, roster_file: Path, folder: Path) -> set[str]:
+    """The files ``nianbao report --year --roster`` writes a report for (the others it refuses)."""
+    out = folder / "文稿"
+    got = CliRunner().invoke(main, ["report", *map(str, files), "-o", str(out), "--format", "html", "--year",
+                                    str(year), "--roster", str(roster_file), "--jobs", "1"])
+    assert got.exit_code in (0, 1), got.output
+    return {p.stem + ".xlsx" for p in out.glob("*.html")}
+
+
 def by_upload(files: list[Path], year: int, roster_file: Path, folder: Path):
     """Each file uploaded on the link of the office it names; the board's count and its summary."""
     store = Store(folder / "data")
@@ -181,8 +190,9 @@ def test_every_door_gives_the_same_verdict_and_codes(pool_of_files, forkserver, 
     merged = by_merge(files, year, roster_file, work)
     uploaded, passed, included = by_upload(files, year, roster_file, work)
     archived = by_archive(files, year, roster_file, work)
+    reported = by_report(files, year, roster_file, work)
     assert validated == merged, (validated, merged)
-    assert archived == {name for name, (ok, _) in validated.items() if ok}
+    assert archived == reported == {name for name, (ok, _) in validated.items() if ok}
     for name, verdict in uploaded.items():
         assert verdict == validated[name], (name, verdict, validated[name])
     # the board counts what its summary includes, neither more nor less

@@ -9,7 +9,7 @@ import click
 
 from ..format.declaration import load
 from ..write.output import OutputError
-from .common import reading_limits
+from .common import context_options, reading_limits
 
 
 @click.command()
@@ -21,8 +21,9 @@ from .common import reading_limits
 @click.option("--draft", is_flag=True,
               help="未通过校验的工作簿也生成，每页页眉标“草稿（未通过校验）”，错误项列在附录。")
 @click.option("--signature", is_flag=True, help="在文末加落款（单位名称和填报日期）。")
+@context_options
 @reading_limits
-def report(inputs, outdir, formats, draft, signature, limits, jobs, budget) -> None:
+def report(inputs, outdir, formats, draft, signature, context, limits, jobs, budget) -> None:
     """由填好并通过校验的年报工作簿（或汇总表）生成要发布的年报文稿：Word、网页和 PDF。
 
     \b
@@ -43,7 +44,8 @@ def report(inputs, outdir, formats, draft, signature, limits, jobs, budget) -> N
     if unknown or not wanted:
         raise click.UsageError(f"--format 只能是 {','.join(FORMATS)} 中的一个或几个：{formats}")
     try:
-        run = make_reports(inputs, outdir, wanted, draft, signature, jobs=jobs, limits=limits, budget=budget)
+        run = make_reports(inputs, outdir, wanted, draft, signature, jobs=jobs, limits=limits, budget=budget,
+                           context=context)
     except OutputError as exc:
         raise click.ClickException(str(exc)) from exc
     _echo(run)

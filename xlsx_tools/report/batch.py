@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..check.validate import validate_paths
+from ..consolidate.context import Context, judge_reports
 from ..consolidate.roster import safe_filename
 from ..format.declaration import load
 from ..format.findings import Finding
@@ -60,9 +61,10 @@ class Run:
 
 def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = FORMATS, draft: bool = False,
                  signature: bool = False, jobs: int | None = None, limits: Limits | None = None,
-                 budget: pool.Budget | None = None) -> Run:
+                 budget: pool.Budget | None = None, context: Context | None = None) -> Run:
     """Check each workbook and write its report in ``formats`` into ``outdir`` (created if missing);
-    each workbook is read as ``nianbao validate`` reads it, under ``limits`` and ``budget``."""
+    each workbook is read as ``nianbao validate`` reads it, under ``limits`` and ``budget``, and
+    judged in ``context`` (the year, the roster …) as the upload page and the merge judge it."""
     fmt = load()
     formats = tuple(f for f in FORMATS if f in set(formats))
     outdir = Path(outdir)
@@ -71,6 +73,8 @@ def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = 
     except OSError as exc:
         raise OutputError(f"无法创建目录 {outdir}：{describe(exc)}") from exc
     reports = validate_paths(list(inputs), limits, jobs, budget)
+    if context is not None:
+        judge_reports(reports, context, fmt)
     used: set[str] = set()
     # a file name any system accepts (the sources may come from another), the same stem for .docx and .html
     tasks = [(report, Path(unique_name(f"{safe_filename(Path(report.file).stem, 200)}.docx", used)).stem)
