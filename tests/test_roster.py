@@ -6,7 +6,7 @@ import hashlib
 
 from click.testing import CliRunner
 from conftest import OTHER
-from fills import CODE
+from fills import CODE, correct_values, write_filled
 from openpyxl import Workbook, load_workbook
 
 from xlsx_tools.cli import main
@@ -104,3 +104,42 @@ def test_cli_roster_run_reports_bad_rows_and_keeps_going(roster_file, tmp_path):
 def test_safe_filename_keeps_chinese_and_drops_what_windows_refuses():
     assert safe_filename('某区/某局:分局*?"<>|. ') == "某区_某局_分局______"
     assert safe_filename("...") == "_"
+
+
+def test_every_command_that_reads_a_roster_says_its_problems_alike(tmp_path, fmt):
+    """template, validate, merge, import and serve print the same roster findings."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append([fmt.identity_field("name").label, fmt.identity_field("code").label])
+    ws.append(["某区教育局", CODE])
+    ws.append(["某区教育局", CODE])  # a repeated row
+    ws.append(["某区财政局", "123"])  # a bad code: the row is dropped, and said
+    roster = tmp_path / "名录.xlsx"
+    wb.save(roster)
+    (tmp_path / "收到").mkdir()
+    book = write_filled(tmp_path / "收到" / "a.xlsx", correct_values())
+    runs = {
+        "template": ["template", "--roster", roster, "--outdir", tmp_path / "模板"],
+        "validate": ["validate", book, "--roster", roster],
+        "merge": ["merge", tmp_path / "收到", "-o", tmp_path / "汇总.xlsx", "--roster", roster],
+        "import": ["import", tmp_path / "无.txt", "-o", tmp_path / "导入", "--roster", roster],
+        "serve": ["serve", "--roster", roster, "--year", "2025", "--data", tmp_path / "收集", "--port", "{busy}"],
+    }  # serve reads its roster, then stops at the busy port: it never starts here
+    (tmp_path / "无.txt").write_text("不是年报", encoding="utf-8")
+    said = {}
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    for name, args in runs.items():
+        args = [str(busy.getsockname()[1]) if a == "{busy}" else str(a) for a in args]
+        done = subprocess.run([sys.executable, "-m", "xlsx_tools.cli", *args], capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "NIANBAO_BOARD_PASSWORD": "x" * 12})
+        said[name] = sorted(line.strip() for line in (done.stdout + done.stderr).splitlines()
+                            if line.strip().startswith(("[F-ROSTER-DUPLICATE]", "[I2]")))
+    busy.close()
+    assert said["template"] and all(lines == said["template"] for lines in said.values()), said

@@ -80,8 +80,6 @@ def context_options(command: Callable) -> Callable:
                 previous_data = None
         except MergeError as exc:
             raise click.UsageError(str(exc)) from exc
-        if roster_data is not None:
-            echo_findings(roster_data.findings)
         return command(*args, context=Context(year, roster_data, previous_data), **kwargs)
 
     return with_context
@@ -97,7 +95,8 @@ def roster_columns() -> str:
 
 
 def merge_roster(path: Path | None):
-    """The roster at ``path`` (None: none given); MergeError when it names no agency."""
+    """The roster at ``path`` (None: none given), its own findings printed (a repeated row, a bad
+    code …: the same at every command that reads a roster); MergeError when it names no agency."""
     if path is None:
         return None
     from ..consolidate.roster import read_roster
@@ -107,6 +106,7 @@ def merge_roster(path: Path | None):
     if not roster.agencies:
         problem = roster.findings[0].render() if roster.findings else "名录为空"
         raise MergeError(f"名录无法使用：{problem}")
+    echo_findings(roster.findings)
     return roster
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..format.oserrors import describe
-from .common import echo_findings, merge_roster, reading_limits
+from .common import merge_roster, reading_limits
 
 PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
 
@@ -65,7 +65,6 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
     except MergeError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    echo_findings(agencies.findings)
     listening = _listen(host, port)  # before anything is written: a busy port changes nothing
     _data_folder(data)
     store = Store(data)
