@@ -291,3 +291,17 @@ def test_the_lookups_of_every_add_go_by_an_index(tmp_path):
             # searched by the index that leads with what is looked up (not, say, by year: every report of it)
             assert "SCAN" not in plan and "INDEX" in plan and plan.endswith(key), plan
     archive.close()
+
+
+def test_archive_add_lists_a_refused_file_without_a_stray_place(tmp_path):
+    """A finding with no cell (C5: the wrong year) is listed as [C5] and its message, not "[C5] ! …"."""
+    from click.testing import CliRunner
+
+    from xlsx_tools.cli import main
+
+    (tmp_path / "收到").mkdir()
+    book = write_filled(tmp_path / "收到" / "上年.xlsx", {**correct_values(), "id.year": 2024})
+    got = CliRunner().invoke(main, ["archive", "add", str(book), "--db", str(tmp_path / "库.sqlite"), "--year", "2025"])
+    assert got.exit_code == 1
+    (line,) = [x for x in got.output.splitlines() if x.strip().startswith("未入库")]
+    assert "[C5] 报告年度为 2024" in line and "!" not in line, got.output

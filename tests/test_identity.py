@@ -47,3 +47,20 @@ def test_identity_rules_fire_and_stay_quiet(fmt):
 def test_normalise(fmt):
     assert normalise({"code": " 9144030071526726xg ", "year": "2025", "region": ""}, fmt) == {
         "code": "9144030071526726XG", "year": 2025}
+
+
+@pytest.mark.parametrize("changes, code, said", [
+    ({"id.filler": None}, "I6", "填报人或联系电话未填写"),
+    ({"id.phone": ""}, "I6", "填报人或联系电话未填写"),
+    ({"id.code": None}, "I2", "统一社会信用代码未填写"),  # blank: not a wrong check digit
+    ({"id.code": "11410300MB0000001X"}, "I2", "统一社会信用代码不是 18 位，或校验码不对"),
+    ({"id.filled_on": None}, "I7", "填报日期未填写"),
+])
+def test_identity_findings_are_worded_as_the_problem(tmp_path, changes, code, said):
+    from fills import correct_values, write_filled
+
+    from xlsx_tools.check.validate import validate_paths
+
+    (report,) = validate_paths([write_filled(tmp_path / "a.xlsx", correct_values() | changes)])
+    (found,) = [f for f in report.findings if f.code == code]
+    assert found.message.startswith(said) and "未通过" not in found.message and "已填写" not in found.message

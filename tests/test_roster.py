@@ -143,3 +143,18 @@ def test_every_command_that_reads_a_roster_says_its_problems_alike(tmp_path, fmt
                             if line.strip().startswith(("[F-ROSTER-DUPLICATE]", "[I2]")))
     busy.close()
     assert said["template"] and all(lines == said["template"] for lines in said.values()), said
+
+
+def test_a_repeated_roster_row_never_lists_an_included_agency_as_missing(tmp_path):
+    from agencies import agency, write
+    from batches import roster as write_roster
+
+    from xlsx_tools.consolidate.merge import Options, consolidate
+
+    path = write_roster(tmp_path / "名录.xlsx", [1, 1, 2])  # agency 1 listed twice
+    write(tmp_path / "收到" / "1.xlsx", agency(1))
+    result = consolidate([tmp_path / "收到"], Options(jobs=1), read_roster(path))
+    assert [s.status for s in result.submissions] == ["included"]
+    missing = [m.identity.get("name") for m in result.missing if m.situation == "on_roster"]
+    assert missing == [agency(2)["id.name"]]  # not agency 1, whose file was included
+    assert [f.code for f in result.findings].count("F-ROSTER-DUPLICATE") == 1
