@@ -14,7 +14,7 @@ from batches import nianbao
 from fills import correct_values, write_filled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from livecases import random_fill
+from livecases import random_fill, with_blanks
 from lxml import html as lxml_html
 from roundtrip import FMT, ROOT, SAMPLES, carried, differing
 
@@ -256,7 +256,7 @@ def test_no_table_is_cut_by_a_page_break_whatever_comes_before_it(tmp_path, libr
     import pdfplumber
 
     for n in range(0, 44, 4):
-        v = correct_values()
+        v = correct_values() if n % 8 else with_blanks(random_fill(n), n, 30, keep=("t4.",))  # and empty cells
         v["s1.proactive"] += "本单位持续推进政务公开标准化规范化建设，按要求做好各项工作。" * n
         (tmp_path / "in").mkdir(exist_ok=True)
         write_filled(tmp_path / "in" / f"长{n:02d}.xlsx", v)
@@ -271,7 +271,7 @@ def test_no_table_is_cut_by_a_page_break_whatever_comes_before_it(tmp_path, libr
     for pdf in pdfs:
         with pdfplumber.open(pdf) as doc:
             pages = [re.sub(r"\s+", "", p.extract_text() or "") for p in doc.pages]
-            assert doc.metadata.get("Author") == v["id.name"], doc.metadata
+            assert doc.metadata.get("Author"), doc.metadata  # the agency, not python-docx
         for table, texts in tables.items():
             on = [[n for n, p in enumerate(pages) if t in p] for t in texts]
             assert all(on) and len({found[0] for found in on}) == 1, (pdf.name, table, on)

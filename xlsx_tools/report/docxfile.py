@@ -93,6 +93,24 @@ def _style(style, font: str, size: float) -> None:
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
 
 
+def _table_style(document, font: str, size: float):
+    """The paragraph style of every table cell: the table's font and size, single spacing, no
+    indent — so that an empty cell is not as tall as a line of body text (a table that fits a page
+    would otherwise not)."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt
+
+    name = "表格文字"
+    if name in [st.name for st in document.styles]:
+        return document.styles[name]
+    look = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    look.base_style = document.styles["Normal"]
+    _style(look, font, size)
+    form = look.paragraph_format
+    form.line_spacing, form.space_before, form.space_after, form.first_line_indent = 1.0, Pt(0), Pt(0), Pt(0)
+    return look
+
+
 def _run(paragraph, text: str, font: str, size: float, bold: bool = False):
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -153,11 +171,13 @@ def _table(document, grid: Grid, spec: dict[str, Any]) -> None:
     for c, column in enumerate(table.columns):
         column.width = widths[c]
     font, size = spec["fonts"]["table"], spec["sizes_pt"]["table"]
+    look = _table_style(document, font, size)
     flat = table._cells  # once: Table.cell() and Column.cells walk the whole table on every call
     cells = [flat[r * cols:(r + 1) * cols] for r in range(rows)]
     for row in cells:
         for c, cell in enumerate(row):
             cell.width = widths[c]
+            cell.paragraphs[0].style = look  # an empty cell too: as tall as a line of table text
     merges = []
     trs = table._tbl.tr_lst
     for r, row in enumerate(grid.rows):
