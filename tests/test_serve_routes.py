@@ -298,3 +298,20 @@ def test_a_page_never_tells_an_office_to_use_a_command_line_option(key, facts):
     assert "--" in finding.hint  # the command line's hint …
     (shown,) = located([finding])
     assert "--" not in shown["hint"] + shown["message"] and shown["hint"].endswith("。")  # … not the page's
+
+
+@pytest.mark.parametrize("path", ["/o/{token}/u/99999999999999999999", "/o/{token}/u/99999999999999999999/annotated",
+                                  "/board/office/99999999999999999999", "/board/u/99999999999999999999/original"])
+def test_an_id_too_large_for_the_database_is_a_404_page(served, path):
+    c = logged_in(served)
+    got = c.get(path.format(token=served[1].offices[0].token))
+    assert got.status_code == 404 and "页面不存在" in got.text
+
+
+@pytest.mark.parametrize("sent, kept", [("报表\u202excod.exe.xlsx", "报表xcod.exe.xlsx"),  # a right-to-left override
+                                        ("科技局\u200b年报.xlsx", "科技局年报.xlsx"),  # a zero-width space
+                                        ("..\\..\\科技局.xlsx", "科技局.xlsx")])
+def test_format_and_control_characters_and_folders_leave_the_shown_file_name(sent, kept):
+    from xlsx_tools.collect.upload import shown_name
+
+    assert shown_name(sent) == kept

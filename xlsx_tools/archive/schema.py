@@ -11,6 +11,7 @@ other instead of failing or corrupting; on PostgreSQL writers take one advisory 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,6 +111,20 @@ def url_of(db: str | Path) -> str:
     """A database URL as given, or a file path as an SQLite URL."""
     db = str(db)
     return db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+
+
+def shown(db: str | Path) -> str:
+    """A database as people may see it (console, log, JSON, workbook, page): a URL's password
+    replaced by ***, a file path as given."""
+    db = str(db)
+    if "://" not in db:
+        return db
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(db).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: hide everything between :// and @
+        return re.sub(r"(://[^/@]*?):[^/@]*@", r"\1:***@", db)
 
 
 def connect(db: str | Path, upgrade_to: int = LATEST) -> Engine:

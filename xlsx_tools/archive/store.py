@@ -185,7 +185,7 @@ class Archive:
     def previous(self, year: int, fmt: Format | None = None) -> Previous | None:
         """The year's current revisions as last year's summary for X1, X2 and C4 (None: none stored)."""
         fmt = fmt or load()
-        return previous_of(self.submissions(year), f"{self.db}（{year} 年度）", year, fmt)
+        return previous_of(self.submissions(year), f"{schema.shown(self.db)}（{year} 年度）", year, fmt)
 
     def reports(self, year: int) -> list[Report]:
         """The year's current revisions as the reader gave them (texts too)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..archive.schema import shown
 from ..format.findings import plain_detail
 from ..write.output import OutputError
 from .common import Progress, context_options, reading_limits
@@ -25,7 +26,8 @@ def open_archive(db: str):
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # the driver's own errors: a server that refuses, a file that is no database
-        raise click.ClickException(f"无法打开年报库 {db}：{plain_detail(str(exc) or type(exc).__name__)}") from exc
+        reason = plain_detail(str(exc) or type(exc).__name__)
+        raise click.ClickException(f"无法打开年报库 {shown(db)}：{reason}") from exc
 
 
 @click.group()
@@ -62,7 +64,7 @@ def archive_add(inputs, db, context, limits, jobs, budget) -> None:
         progress.finish()
         store.close()
     click.echo(f"入库 {len(added.stored)} 份，已在库中 {len(added.same)} 份，有错误未入库 {len(added.rejected)} 份，"
-               f"跳过 {len(added.skipped)} 个文件。年报库：{db}")
+               f"跳过 {len(added.skipped)} 个文件。年报库：{shown(db)}")
     for older, newer in added.superseded:
         click.echo(f"  新版本 {newer}（替代 {older}，旧版本保留）")
     for s in added.rejected:
@@ -81,7 +83,7 @@ def archive_add(inputs, db, context, limits, jobs, budget) -> None:
 def archive_list(db, year, agency, every) -> None:
     """列出年报库中的年报（默认只列各单位的现行版本）。"""
     if "://" not in db and not Path(db).exists():
-        raise click.UsageError(f"年报库 {db} 不存在。")
+        raise click.UsageError(f"年报库 {shown(db)} 不存在。")
     store = open_archive(db)
     rows = store.listing(year, agency, every)
     store.close()
@@ -105,7 +107,7 @@ def archive_export(db, year, output) -> None:
     if output.suffix.lower() != ".xlsx":
         raise click.UsageError("汇总表须保存为 .xlsx 文件（-o 汇总.xlsx）。")
     if "://" not in db and not Path(db).exists():
-        raise click.UsageError(f"年报库 {db} 不存在。")
+        raise click.UsageError(f"年报库 {shown(db)} 不存在。")
     store = open_archive(db)
     try:
         result = store.export(year)

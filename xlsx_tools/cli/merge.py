@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from ..archive.schema import shown
 from ..write.output import OutputError
 from .archive import open_archive
 from .common import Progress, merge_roster, reading_limits
@@ -106,7 +107,7 @@ def _consolidate(inputs, options, roster, previous, store, archive_db: str | Non
         added = store.store([a for a in kept if a.submission.status == "included"], "merge",
                             "、".join(map(str, inputs)))
         store.close()
-        click.echo(f"年报库 {archive_db}：入库 {len(added.stored)} 份，已在库中 {len(added.same)} 份。")
+        click.echo(f"年报库 {shown(archive_db)}：入库 {len(added.stored)} 份，已在库中 {len(added.same)} 份。")
     return result
 
 

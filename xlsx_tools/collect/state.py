@@ -174,6 +174,8 @@ class Store:
             return [Office(r.id, r.name, r.code, r.token) for r in conn.execute(select(offices).order_by(offices.c.id))]
 
     def office(self, id: int) -> Office | None:
+        if not 0 < id <= MAX_ID:  # a number the database cannot hold is no office (a 404, not an error)
+            return None
         with self.engine.begin() as conn:
             r = conn.execute(select(offices).where(offices.c.id == id)).first()
         return Office(r.id, r.name, r.code, r.token) if r else None
@@ -238,9 +240,14 @@ class Store:
             return [_upload(r) for r in conn.execute(query)]
 
     def upload(self, id: int) -> Upload | None:
+        if not 0 < id <= MAX_ID:
+            return None
         with self.engine.begin() as conn:
             r = conn.execute(select(uploads).where(uploads.c.id == id)).first()
         return _upload(r) if r else None
+
+
+MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 
 def _upload(r) -> Upload:

@@ -6,6 +6,7 @@ temporary file removed: nothing stored). The client's file name is kept only to 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,10 @@ class Received:
 
 
 def shown_name(raw: str) -> str:
-    """The client's file name as shown on the pages: its last path part, no control characters."""
+    """The client's file name as shown on the pages: its last path part, no control characters and
+    no format characters (bidi overrides that turn "报表‮xslx.exe" around, zero-width marks)."""
     name = re.split(r"[\\/]", raw)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf")).strip()
     return name[:120] or "未命名文件"
 
 
