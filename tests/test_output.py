@@ -7,7 +7,9 @@ import io
 import os
 import re
 import stat
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +134,35 @@ def test_rows_spliced_between_existing_rows_keep_the_looks_and_typed_formula_res
     recalculated = load_workbook(libreoffice.convert([target], tmp_path / "lo")[0], data_only=True)["表"]
     assert [recalculated.cell(r, 3).value for r in (2, 3, 4)] == [0.4, "—", 0.5]
     assert recalculated.cell(5, 2).value == 9
+
+
+def test_a_killed_runs_leftover_is_swept_by_the_next_write_and_a_running_ones_kept(tmp_path):
+    target = tmp_path / "汇总.xlsx"
+    stale, fresh = tmp_path / ".汇总.abc123.tmp.xlsx", tmp_path / ".汇总.def456.tmp.xlsx"
+    for path in (stale, fresh):
+        path.write_bytes(b"half a workbook")
+    old = time.time() - output.STALE_SECONDS - 60
+    os.utime(stale, (old, old))
+    other = tmp_path / ".其他.abc123.tmp.xlsx"  # another output's leftover is not this write's business
+    other.write_bytes(b"x")
+    os.utime(other, (old, old))
+    template.write(target)
+    assert not stale.exists() and fresh.exists() and other.exists() and target.exists()
+
+
+def test_a_new_file_kept_beside_an_open_target_has_a_visible_name(tmp_path, monkeypatch):
+    target = tmp_path / "out.xlsx"
+    template.write(target)
+    real = os.replace
+
+    def refuse_the_target(src, dst):
+        if Path(dst) == target:
+            raise PermissionError(13, "in use")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse_the_target)
+    with pytest.raises(output.OutputError) as info:
+        template.write(target, {"name": "新单位"})
+    kept = tmp_path / "out（新）.xlsx"
+    assert kept.exists() and str(kept) in str(info.value)
+    assert not list(tmp_path.glob(".*.tmp.xlsx"))  # nothing a later sweep could take

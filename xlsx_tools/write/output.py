@@ -7,8 +7,10 @@ lose it on any failure. Here a failure leaves the earlier file untouched and no 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +42,7 @@ def write_atomic(target: Path, write: Callable[[Path], None], verify: Callable[[
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"输出目录不存在：{folder}")
+    sweep(folder, target)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
     except OSError as exc:
@@ -60,11 +63,40 @@ def write_atomic(target: Path, write: Callable[[Path], None], verify: Callable[[
     try:
         os.replace(tmp, target)
     except PermissionError as exc:
+        kept = _kept_beside(tmp, target)
         raise OutputError(
-            f"无法替换 {target}（文件可能正在 Excel/WPS 中打开）。新文件已保存为 {tmp}，"
+            f"无法替换 {target}（文件可能正在 Excel/WPS 中打开）。新文件已保存为 {kept}，"
             "关闭原文件后可手工改名。"
         ) from exc
     return target
+
+
+#: a temporary output older than this is a killed run's leftover, swept by the next write beside it
+STALE_SECONDS = 3600
+
+
+def sweep(folder: Path, target: Path, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Remove the leftovers of killed runs writing ``target`` (hidden ``.name.*.tmp.xlsx`` files
+    older than ``older_than`` seconds; a run still writing one is younger); the removed."""
+    now, gone = time.time(), []
+    for path in folder.glob(f".{glob.escape(target.stem)}.*.tmp{glob.escape(target.suffix)}"):
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > older_than:
+                path.unlink()
+                gone.append(path)
+    return gone
+
+
+def _kept_beside(tmp: Path, target: Path) -> Path:
+    """The verified new file, when the target is held open: kept under a visible name of its own
+    (never a temporary name that a later run would sweep)."""
+    used = {p.name.casefold() for p in target.parent.iterdir()}
+    kept = target.parent / unique_name(f"{target.stem}（新）{target.suffix}", used)
+    try:
+        os.replace(tmp, kept)
+        return kept
+    except OSError:
+        return tmp
 
 
 def unique_name(name: str, used: set[str]) -> str:
