@@ -280,7 +280,7 @@ def _strict(m):
     return rezip(m.good, in_part("xl/workbook.xml", lambda b: b.replace(main, b"http://purl.oclc.org/ooxml/spreadsheetml/main")))
 
 
-@case(10, "10/OK__macro-enabled.xlsm")
+@case(10, "10/F-MACRO__macro-enabled.xlsm", refusal=True)
 def _xlsm(m):
     macro = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
     rel = (b'<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '

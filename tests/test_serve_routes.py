@@ -315,3 +315,17 @@ def test_format_and_control_characters_and_folders_leave_the_shown_file_name(sen
     from xlsx_tools.collect.upload import shown_name
 
     assert shown_name(sent) == kept
+
+
+def test_a_macro_workbook_is_refused_and_never_handed_out(served):
+    import corpus
+
+    c = logged_in(served)
+    path = served[2] / "带宏.xlsm"
+    path.write_bytes(corpus.bytes_of("F-MACRO__macro-enabled.xlsm"))
+    where = hand_in(c, office_link(served, 2), path).headers["location"]
+    assert "F-MACRO" in c.get(where).text
+    upload_id = where.rsplit("/", 1)[1]
+    refused = c.get(f"/board/u/{upload_id}/original")
+    assert refused.status_code == 403 and "含有宏" in refused.text
+    assert c.get(f"/board/u/{upload_id}/annotated").status_code == 404  # nothing read: no annotated copy

@@ -108,6 +108,8 @@ async def stored_file(request: Request) -> Response:
     upload = upload_of(request, None)
     if request.path_params["kind"] == "annotated":
         return annotated(request, upload)
+    if any(f.code == "F-MACRO" for f in upload.findings):  # kept as evidence, never handed out
+        return message(request, 403, "不提供下载", "这个文件含有宏（VBA 工程），为安全起见不提供下载。")
     return FileResponse(request.app.state.collection.store.path_of(upload.sha256), media_type=XLSX,
                         filename=upload.name)
 

@@ -24,6 +24,8 @@ _FILE: dict[str, tuple[str, str, str]] = {
     "F-ENCRYPTED": ("error", "文件设置了打开密码，无法读取",
                     "请取消打开密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新报送。"),
     "F-LEGACY-XLS": ("error", "文件是旧版 Excel 97-2003 格式（.xls）", "请用 Excel 或 WPS 另存为 Excel 工作簿（.xlsx）后报送。"),
+    "F-MACRO": ("error", "文件含有宏（VBA 工程），为安全起见不予读取，也不会转给任何人",
+                "请在 Excel 或 WPS 中另存为“Excel 工作簿（*.xlsx）”（不含宏）后重新报送。"),
     "F-FORMAT": ("error", "文件是{format}，不是 Excel 工作簿（.xlsx）", "请用 Excel 或 WPS 另存为 Excel 工作簿（.xlsx）后报送。"),
     "F-STRICT-OOXML": ("error", "文件是“Strict Open XML 电子表格”格式", "请另存为“Excel 工作簿（.xlsx）”后报送。"),
     "F-UNSAFE-XML": ("error", "文件含有不安全的 XML 内容（{detail}），已拒绝读取", "请用 Excel 或 WPS 重新保存后报送。"),

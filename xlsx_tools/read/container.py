@@ -122,6 +122,8 @@ def open_package(data: bytes, name: str, limits: Limits | None = None) -> Packag
         raise Refused(registered("F-NOT-XLSX", file=name))
     if any(n.endswith(".bin") and n.startswith("xl/workbook") for n in names):
         raise Refused(registered("F-FORMAT", file=name, format="Excel 二进制工作簿（.xlsb）"))
+    if any(n.lower().rsplit("/", 1)[-1] == "vbaproject.bin" for n in names):  # macros: never read, never passed on
+        raise Refused(registered("F-MACRO", file=name))
     try:
         _read_workbook(package, names)
     except UnsafeXML as exc:
