@@ -38,7 +38,8 @@ Task = Callable[[Sequence[Any], Callable[[int], None]], list[Any]]
 Fail = Callable[[Any, str], Any]
 
 
-def _serve(conn: Connection, task: Task, memory_mb: int) -> None:  # runs in the worker
+def _serve(conn: Connection, task: Task, memory_mb: int, owner: int | None = None) -> None:  # in the worker
+    die_with_parent(owner)
     _limit_memory(memory_mb)
     while True:
         message = conn.recv()
@@ -50,6 +51,46 @@ def _serve(conn: Connection, task: Task, memory_mb: int) -> None:  # runs in the
             conn.send(("beat", _id, index))
 
         conn.send(("done", chunk_id, task(items, beat)))
+
+
+def die_with_parent(owner: int | None = None) -> None:
+    """Make this worker end when the process that started it ends, however it ends (kill -9 too):
+    on Linux the kernel's parent-death signal; everywhere, a thread that sees the worker handed to
+    another parent, or ``owner`` (the process whose batch it serves, when a fork server is the
+    parent: every worker holds the fork server's lifeline, so it would never end) gone. A worker
+    left behind would hold its memory, and the parent's database connection, for ever."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # no prctl here: the thread below still watches
+            pass
+    if os.getppid() != parent or (owner is not None and not _alive(owner)):  # gone before the signal was set
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent and (owner is None or _alive(owner)):
+            time.sleep(1)
+        os._exit(1)
+
+    import threading
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill would end it there; a spawned worker's parent is the owner
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -157,7 +198,7 @@ def run(items: Sequence[Any], task: Task, fail: Fail, jobs: int, budget: Budget 
 
 def _start(ctx, task: Task, budget: Budget, workers: list[_Worker]) -> _Worker:
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=_serve, args=(child, task, budget.memory_mb), daemon=True)
+    process = ctx.Process(target=_serve, args=(child, task, budget.memory_mb, os.getpid()), daemon=True)
     process.start()
     child.close()
     worker = _Worker(process, parent)

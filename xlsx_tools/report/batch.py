@@ -83,9 +83,9 @@ def make_reports(inputs: Iterable[Path], outdir: Path, formats: Iterable[str] = 
     if jobs == 1:
         outcomes = [_one(report, stem, outdir, formats, draft, signature) for report, stem in tasks]
     else:  # python-docx takes about 0.15 s a report: the cores share the batch
-        with ProcessPoolExecutor(jobs) as pool:
+        with ProcessPoolExecutor(jobs, initializer=pool.die_with_parent) as executor:
             fixed = (itertools.repeat(x) for x in (outdir, formats, draft, signature))
-            outcomes = list(pool.map(_one, *zip(*tasks, strict=True), *fixed))
+            outcomes = list(executor.map(_one, *zip(*tasks, strict=True), *fixed))
     run = Run(outcomes)
     if "pdf" in formats:
         run.pdf_missing = pdffile.add_pdfs(outcomes, outdir, fmt, keep_docx="docx" in formats)
