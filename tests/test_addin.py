@@ -41,7 +41,7 @@ def vba_modules(path: Path) -> dict[str, str]:
 
 def settings_sheet(path: Path) -> tuple[str, dict[str, str]]:
     """The add-in's xlwings settings sheet: its name and key → value (column A → B)."""
-    package = open_package(path.read_bytes(), path.name)
+    package = open_package(path.read_bytes(), path.name, macros=True)  # the add-in is a macro file by design
     (name,) = package.sheets
     cells = package.cells(name, 50, 2).cells
     text = {pos: (package.shared_strings[int(c.value)] if c.kind == "s" else c.value) for pos, c in cells.items()}

@@ -104,8 +104,9 @@ def _is_encrypted(data: bytes) -> bool:
         return False
 
 
-def open_package(data: bytes, name: str, limits: Limits | None = None) -> Package:
-    """Sniff, pre-check the zip directory, then read the workbook's own metadata."""
+def open_package(data: bytes, name: str, limits: Limits | None = None, macros: bool = False) -> Package:
+    """Sniff, pre-check the zip directory, then read the workbook's own metadata. A workbook with
+    a VBA project is refused (F-MACRO) unless ``macros`` (nianbao's own add-in, read by its tests)."""
     limits = limits or Limits()
     sniff(data, name)
     try:
@@ -122,7 +123,7 @@ def open_package(data: bytes, name: str, limits: Limits | None = None) -> Packag
         raise Refused(registered("F-NOT-XLSX", file=name))
     if any(n.endswith(".bin") and n.startswith("xl/workbook") for n in names):
         raise Refused(registered("F-FORMAT", file=name, format="Excel 二进制工作簿（.xlsb）"))
-    if any(n.lower().rsplit("/", 1)[-1] == "vbaproject.bin" for n in names):  # macros: never read, never passed on
+    if not macros and any(n.lower().rsplit("/", 1)[-1] == "vbaproject.bin" for n in names):  # never read, passed on
         raise Refused(registered("F-MACRO", file=name))
     try:
         _read_workbook(package, names)
