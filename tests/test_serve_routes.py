@@ -329,3 +329,25 @@ def test_a_macro_workbook_is_refused_and_never_handed_out(served):
     refused = c.get(f"/board/u/{upload_id}/original")
     assert refused.status_code == 403 and "含有宏" in refused.text
     assert c.get(f"/board/u/{upload_id}/annotated").status_code == 404  # nothing read: no annotated copy
+
+
+@pytest.mark.parametrize("where", ["receiving", "keeping"])
+def test_a_data_folder_that_cannot_take_the_file_is_a_chinese_503_and_a_log_line(served, monkeypatch, caplog, where):
+    """The disk full (or read-only) while the file arrives or while it is kept: a page that says
+    so, a line in the log, nothing half-stored, never a bare 500 or "表单不完整"."""
+    import errno
+
+    store = served[1].store
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store, "temporary" if where == "receiving" else "keep", full)
+    c = client(served)
+    before = stored(served)
+    with caplog.at_level("ERROR", logger="nianbao.serve"):
+        got = hand_in(c, office_link(served, 1), workbook(served[2], 2))
+    assert got.status_code == 503 and "暂时无法保存" in got.text and "磁盘空间已满" in got.text
+    assert "表单不完整" not in got.text and "No space" not in got.text
+    assert any("收集目录无法写入" in r.getMessage() for r in caplog.records)
+    assert stored(served) == before

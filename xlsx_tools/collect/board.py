@@ -23,6 +23,7 @@ from .web import (
     message,
     page,
     same_origin,
+    storage_failed,
     take,
     upload_of,
 )
@@ -98,7 +99,10 @@ async def add_file(request: Request) -> Response:
     taken = await take(request, f"board|{request.state.nonce}")
     if isinstance(taken, Response):
         return taken
-    await request.app.state.collection.accept(office, *taken, by_board=True)
+    try:
+        await request.app.state.collection.accept(office, *taken, by_board=True)
+    except OSError as exc:  # the data folder full or read-only: said, never a bare 500
+        return storage_failed(request, exc)
     return RedirectResponse(f"/board/office/{office.id}", status_code=303)
 
 

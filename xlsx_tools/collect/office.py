@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from .state import Office, counted, status
-from .web import XLSX, annotated, located, office_of, page, take, upload_of
+from .web import XLSX, annotated, located, office_of, page, storage_failed, take, upload_of
 
 
 def _subject(office: Office) -> str:
@@ -41,7 +41,10 @@ async def upload(request: Request) -> Response:
     taken = await take(request, _subject(office))
     if isinstance(taken, Response):
         return taken
-    upload_id = await request.app.state.collection.accept(office, *taken)
+    try:
+        upload_id = await request.app.state.collection.accept(office, *taken)
+    except OSError as exc:  # the data folder full or read-only: said, never a bare 500
+        return storage_failed(request, exc)
     return RedirectResponse(f"/o/{office.token}/u/{upload_id}", status_code=303)
 
 

@@ -136,6 +136,9 @@ async def receive(content_type: str, declared: int | None, chunks: AsyncIterator
     except (TooLarge, BadForm):
         discard(out, parts)
         raise
+    except OSError:  # our disk, not the client's form: a storage failure (see web.take)
+        discard(out, parts)
+        raise
     except Exception as exc:  # the multipart parser's own complaint about a malformed body
         discard(out, parts)
         raise BadForm("上传的表单不完整或格式不对，请重新上传。") from exc

@@ -10,6 +10,7 @@ Everything a handler needs is on ``request.app.state`` (set once by :func:`app.c
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from ..format.findings import Finding
+from ..format.oserrors import describe
 from . import security
 from .security import SESSION_COOKIE
 from .state import Office, Upload
 from .upload import BadForm, TooLarge, discard, receive
 
+LOG = logging.getLogger("nianbao.serve")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -126,6 +129,8 @@ async def take(request: Request, subject: str) -> tuple[Path, str] | Response:
         return message(request, 400, "上传未完成", str(exc))
     except ValueError:  # a Content-Length that is no number
         return message(request, 400, "上传未完成", "请求有误，请重新上传。")
+    except OSError as exc:
+        return storage_failed(request, exc)
     if not state.signer.form_ok(subject, got.fields.get("csrf")):
         discard(got)
         return message(request, 403, "请求被拒绝", "页面已过期，请刷新页面后重新上传。")
@@ -157,6 +162,14 @@ def annotated(request: Request, upload: Upload) -> FileResponse:
         raise HTTPException(404)
     return FileResponse(request.app.state.collection.annotated(upload), media_type=XLSX,
                         filename=f"标注_{upload.name}")
+
+
+def storage_failed(request: Request, exc: OSError) -> Response:
+    """The page when the data folder cannot take a file (full, read-only …): a 503 that says so in
+    Chinese, and a line in the server's log for the consolidator (with the system's own words)."""
+    LOG.error("收集目录无法写入（%s）：%s", describe(exc), exc)
+    return message(request, 503, "暂时无法保存", f"服务器的收集目录无法写入（{describe(exc)}），这次上传没有保存。"
+                   "请稍后重试，或告知汇总单位。")
 
 
 def located(findings: list[Finding]) -> list[dict]:
