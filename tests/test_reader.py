@@ -264,3 +264,16 @@ def test_plain_detail_keeps_chinese_and_translates_what_libraries_say():
     assert plain_detail("Error -3 while decompressing data: invalid distance too far back") == "压缩数据已损坏"
     assert plain_detail("There is no item named 'xl/workbook.xml' in the archive") == "缺少必要的组成部分"
     assert plain_detail("something nobody foresaw") == "内部错误"
+
+
+def test_the_text_is_not_checked_against_a_table_that_could_not_be_read_in_a_batch_either(tmp_path):
+    """With a good workbook beside it (the batch has 表三's columns), a workbook without 表三 gets no
+    "正文写 23，应为 0": its narrative statements about 表三 are held back."""
+    good = write_filled(tmp_path / "好.xlsx", correct_values())
+    wb = fill(template.build(), correct_values())
+    del wb["表三"]
+    broken = tmp_path / "缺表三.xlsx"
+    broken.write_bytes(corpus.save(wb))
+    reports = {Path(r.file).name: r for r in validate_paths([good, broken])}
+    assert not [f for f in reports["缺表三.xlsx"].findings if f.code.startswith("T")]
+    assert not [f for f in reports["好.xlsx"].findings if f.severity != "info"]

@@ -351,3 +351,26 @@ def test_a_data_folder_that_cannot_take_the_file_is_a_chinese_503_and_a_log_line
     assert "表单不完整" not in got.text and "No space" not in got.text
     assert any("收集目录无法写入" in r.getMessage() for r in caplog.records)
     assert stored(served) == before
+
+
+def test_identical_bytes_are_checked_once_and_each_upload_still_judged(served, monkeypatch):
+    """The same file sent again (by this office or another) is not read again; its result page is
+    the same, under its own name, and another office sending it is told it is not theirs."""
+    from xlsx_tools.collect import checking
+
+    reads = []
+    real = checking.Checker._read
+
+    async def counting(self, path, name):
+        reads.append(name)
+        return await real(self, path, name)
+
+    monkeypatch.setattr(checking.Checker, "_read", counting)
+    c = client(served)
+    path = workbook(served[2], 3)
+    first = c.get(hand_in(c, office_link(served, 2), path).headers["location"]).text
+    again = c.get(hand_in(c, office_link(served, 2), path, name="再传一次.xlsx").headers["location"]).text
+    other = c.get(hand_in(c, office_link(served, 0), path).headers["location"]).text
+    assert len(reads) <= 1  # read at most once (an earlier test may have sent these very bytes)
+    assert 'id="status">已通过' in first and "再传一次.xlsx" in again and "本次上传未计入汇总" not in again
+    assert "COL-OTHER-AGENCY" in other  # the cached report is still judged for whoever sends it

@@ -340,6 +340,13 @@ def _total_label(fmt: Format, check: Check) -> str:
     return target.row.label if top_call(check.tree) == "row_total" else target.column.label
 
 
+def _statement_tables(fmt: Format, statement: narrative.Statement) -> set[str]:
+    """The tables a narrative statement is compared with (the ``t3`` of ``t3.new.total``)."""
+    tables = {t.key for t in fmt.tables}
+    return {node.id for tree in statement.values for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and node.id in tables}
+
+
 def _tables_of(fmt: Format, check: Check) -> set[str]:
     return {fmt.field(k).table for k in marked_keys(fmt, check) if isinstance(fmt.field(k), Field)}
 
@@ -375,9 +382,9 @@ def _statement_findings(fmt, layout, evaluator: Evaluator, statement, reports) -
     rule = next(r for r in fmt.rules if r.code == statement.code and not r.expr)
     for index, found in evaluator.disagreements(statement).items():
         report = reports[index]
+        if _statement_tables(fmt, statement) & report.unread_tables:  # a table not read says nothing of the text
+            continue
         for s in found:
-            if s.key.split(".")[0] in report.unread_tables:  # a table not read says nothing of the text
-                continue
             sheet, span = layout.locate(s.key)
             table = " 或 ".join(_num(_plain(v)) for v in dict.fromkeys(s.table) if v == v)
             quote = s.sentence if len(s.sentence) <= 80 else s.sentence[:78] + "…"

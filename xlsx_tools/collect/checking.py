@@ -1,6 +1,7 @@
 """Uploads validated exactly as ``nianbao validate`` does: in worker processes, each file under the
 usual time and memory budget. Uploads arriving together are read as one batch, so fifty offices
-uploading at once cost one batch of worker processes, not fifty.
+uploading at once cost one batch of worker processes, not fifty. Bytes already checked (the same
+SHA-256) are not read again: their report is reused under the new upload's name.
 
 An upload must also be the office's own report: a workbook naming another agency (by its 统一社会
 信用代码 when both have one, else by its name) is an error here, COL-OTHER-AGENCY.
@@ -9,7 +10,9 @@ An upload must also be the office's own report: a workbook naming another agency
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
+from collections import OrderedDict
 from pathlib import Path
 
 from anyio import to_thread
@@ -25,6 +28,7 @@ from ..read.reader import Report
 from .state import Office
 
 BATCH = 64  # uploads read in one batch at most
+KNOWN = 256  # reports of recent bytes kept, so that identical uploads are not read again
 
 
 class Checker:
@@ -36,9 +40,22 @@ class Checker:
             pool.start_workers_by("forkserver", ["xlsx_tools.collect.workers"])
         self.pending: list[tuple[Path, str, asyncio.Future]] = []
         self.running = False
+        self.known: OrderedDict[str, Report] = OrderedDict()  # by SHA-256: the same bytes are read once
 
-    async def check(self, path: Path, name: str) -> Report:
-        """The report of the file at ``path`` (findings calling it ``name``)."""
+    async def check(self, path: Path, name: str, sha256: str | None = None) -> Report:
+        """The report of the file at ``path`` (findings calling it ``name``); bytes already checked
+        (by their ``sha256``) are not read again, their report is reused under the new name."""
+        if sha256 is not None and sha256 in self.known:
+            self.known.move_to_end(sha256)
+            return _renamed(self.known[sha256], name)
+        report = await self._read(path, name)
+        if sha256 is not None and not any(f.code in ("F-TIMEOUT", "F-CRASH") for f in report.findings):
+            self.known[sha256] = _renamed(report, "")  # (a timeout may pass when the server is less busy)
+            while len(self.known) > KNOWN:
+                self.known.popitem(last=False)
+        return report
+
+    async def _read(self, path: Path, name: str) -> Report:
         future = asyncio.get_running_loop().create_future()
         self.pending.append((path, name, future))
         if not self.running:
@@ -62,6 +79,13 @@ class Checker:
                     future.set_result(report)
         finally:
             self.running = False
+
+
+def _renamed(report: Report, name: str) -> Report:
+    """A copy of ``report`` whose findings call the file ``name`` (the caller may change the copy)."""
+    findings = [dataclasses.replace(f, file=name) if f.file == report.file else f for f in report.findings]
+    return dataclasses.replace(report, file=name, findings=findings, values=dict(report.values),
+                               unread_tables=set(report.unread_tables), renamed=dict(report.renamed))
 
 
 def for_office(report: Report, office: Office) -> Report:

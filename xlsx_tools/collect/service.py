@@ -6,6 +6,7 @@ the 报送情况 list and the 上传链接 list.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import shutil
@@ -60,6 +61,7 @@ class Collection:
         self.offices = store.sync_offices([(a.row, str(a.values.get("name") or ""), a.values.get("code"))
                                            for a in roster.agencies])
         self._stamper: Stamper | None = None
+        self._turns: dict[int, asyncio.Lock] = {}
         for folder in ("templates", "annotated"):
             (store.folder / folder).mkdir(exist_ok=True)
 
@@ -68,9 +70,11 @@ class Collection:
 
     # taking an upload in ------------------------------------------------------------------
     async def accept(self, office: Office, tmp: Path, filename: str, by_board: bool = False) -> int:
-        """Store the upload's file, validate it, count it; its id."""
+        """Store the upload's file, validate it, count it; its id. One office's uploads are checked
+        one at a time (a flood from one link waits behind itself, not in front of the others)."""
         sha, size = self.store.keep(tmp)
-        report = for_office(await self.checker.check(self.store.path_of(sha), filename), office)
+        async with self._turns.setdefault(office.id, asyncio.Lock()):
+            report = for_office(await self.checker.check(self.store.path_of(sha), filename, sha), office)
         judge_reports([report], self.context, self.fmt)
         return self.store.record(office.id, sha, filename, size, by_board, report.readable, report.findings)
 
