@@ -47,17 +47,22 @@ def fresh_postgres(url: str):
     return f"{base}/{name}", drop
 
 
+def required_postgres() -> str:
+    """The server's URL; a skip without one, a failure under CI=true (where .ci/run provides it)."""
+    url = postgres_server()
+    if url is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is required under CI=true; .ci/run must install and start it")
+        pytest.skip("no PostgreSQL server (set NIANBAO_TEST_POSTGRES or apt-get install postgresql)")
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
     """An empty archive's address: an SQLite file, or a fresh database on a PostgreSQL server."""
     if request.param == "sqlite":
         yield str(tmp_path / "年报库.sqlite")
         return
-    url = postgres_server()
-    if url is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is required under CI=true; .ci/run must install and start it")
-        pytest.skip("no PostgreSQL server (set NIANBAO_TEST_POSTGRES or apt-get install postgresql)")
-    address, drop = fresh_postgres(url)
+    address, drop = fresh_postgres(required_postgres())
     yield address
     drop()

@@ -6,13 +6,12 @@ does not repeat it either."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 import zipfile
 
 import pytest
 from agencies import agency, write
-from archives import fresh_postgres, postgres_server
+from archives import fresh_postgres, required_postgres
 from batches import nianbao
 
 from xlsx_tools.archive.schema import shown
@@ -27,12 +26,9 @@ def test_shown_masks_a_url_password_and_leaves_a_file_path():
 @pytest.fixture
 def secret_role():
     """A database on the server and a role of its own, with a planted password (dropped afterwards)."""
-    url = postgres_server()
-    if url is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is required under CI=true; .ci/run must install and start it")
-        pytest.skip("no PostgreSQL server")
     from sqlalchemy import create_engine, text
+
+    url = required_postgres()
 
     address, drop = fresh_postgres(url)
     role, password = f"nianbao_{uuid.uuid4().hex[:8]}", f"Pl4nted-{uuid.uuid4().hex}"
