@@ -380,9 +380,10 @@ def _rule_findings(fmt, layout, evaluator: Evaluator, check: Check, indexes: lis
 
 def _statement_findings(fmt, layout, evaluator: Evaluator, statement, reports) -> None:
     rule = next(r for r in fmt.rules if r.code == statement.code and not r.expr)
+    tables = _statement_tables(fmt, statement)
     for index, found in evaluator.disagreements(statement).items():
         report = reports[index]
-        if _statement_tables(fmt, statement) & report.unread_tables:  # a table not read says nothing of the text
+        if tables & report.unread_tables:  # a table not read says nothing of the text
             continue
         for s in found:
             sheet, span = layout.locate(s.key)

@@ -281,13 +281,13 @@ class _Reader:
         if not missing or not extra:
             return {}
         strings, found = self.package.shared_strings, {}
+        kinds = ("header", "stub", "caption")
+        labelled = [(sheet, labels) for sheet in missing if (labels := [lb for lb in sheet.labels if lb.kind in kinds])]
+        reach = (max((s.extent[0] for s, _ in labelled), default=1), max((s.extent[1] for s, _ in labelled), default=1))
         for name in extra[:MAX_RECOGNISED]:
+            cells = self.package.cells(name, *reach).cells  # read once, looked at for every missing sheet
             scores = []
-            for sheet in missing:
-                labels = [lb for lb in sheet.labels if lb.kind in ("header", "stub", "caption")]
-                if not labels:
-                    continue
-                cells = self.package.cells(name, *sheet.extent).cells
+            for sheet, labels in labelled:
                 hits = sum(label_key(cellvalues.stored(cells.get((lb.span.row, lb.span.col)), strings)[0])
                            == _declared_key(lb.text) for lb in labels)
                 scores.append((hits / len(labels), sheet.name))
