@@ -71,13 +71,7 @@ def context_options(command: Callable) -> Callable:
         from ..consolidate.submissions import MergeError
 
         try:
-            roster_data = merge_roster(roster)
-            if previous is not None:
-                from ..consolidate.crossyear import read_previous
-
-                previous_data = read_previous(previous)
-            else:
-                previous_data = None
+            roster_data, previous_data = roster_and_previous(roster, previous)
         except MergeError as exc:
             raise click.UsageError(str(exc)) from exc
         return command(*args, context=Context(year, roster_data, previous_data), **kwargs)
@@ -108,6 +102,17 @@ def merge_roster(path: Path | None):
         raise MergeError(f"名录无法使用：{problem}")
     echo_findings(roster.findings)
     return roster
+
+
+def roster_and_previous(roster: Path | None, previous: Path | None):
+    """The roster (see :func:`merge_roster`) and last year's summary, each None when not given;
+    MergeError when either cannot be used (validate, merge, archive add, report and serve alike)."""
+    roster_data = merge_roster(roster)
+    if previous is None:
+        return roster_data, None
+    from ..consolidate.crossyear import read_previous
+
+    return roster_data, read_previous(previous)
 
 
 def echo_findings(findings: list[Finding]) -> None:

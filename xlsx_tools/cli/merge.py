@@ -15,7 +15,7 @@ import click
 from ..archive.schema import shown
 from ..write.output import OutputError
 from .archive import open_archive
-from .common import Progress, merge_roster, reading_limits
+from .common import Progress, reading_limits, roster_and_previous
 
 
 @click.command()
@@ -75,11 +75,7 @@ def _inputs(inputs, output: Path, report_path: Path | None, roster: Path | None,
         raise click.UsageError("汇总表须保存为 .xlsx 文件（-o 汇总.xlsx）。")
     try:
         check_output(inputs, output, [report_path] if report_path else [])
-        if previous is None:
-            return merge_roster(roster), None
-        from ..consolidate.crossyear import read_previous
-
-        return merge_roster(roster), read_previous(previous)
+        return roster_and_previous(roster, previous)
     except MergeError as exc:
         raise click.UsageError(str(exc)) from exc
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..format.oserrors import describe
-from .common import merge_roster, reading_limits
+from .common import reading_limits, roster_and_previous
 
 PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
 
@@ -57,11 +57,7 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
     from ..consolidate.submissions import MergeError
 
     try:
-        agencies = merge_roster(roster)
-        if previous is not None:
-            from ..consolidate.crossyear import read_previous
-
-            previous = read_previous(previous)
+        agencies, previous = roster_and_previous(roster, previous)
     except MergeError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
