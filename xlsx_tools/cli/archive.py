@@ -11,7 +11,7 @@ import click
 from ..archive.schema import shown
 from ..format.findings import plain_detail
 from ..write.output import OutputError
-from .common import Progress, context_options, reading_limits
+from .common import Progress, context_options, identity_label, reading_limits
 
 DEFAULT_DB = "年报库.sqlite"
 DB_HELP = f"年报库：SQLite 文件路径（默认 {DEFAULT_DB}，不存在时新建），或 PostgreSQL 地址（postgresql+psycopg://用户@主机/库名）。"
@@ -70,7 +70,7 @@ def archive_add(inputs, db, context, limits, jobs, budget) -> None:
     for s in added.rejected:
         first = s.errors[0] if s.errors else None
         place = f" {first.sheet}!{first.cell}" if first and first.sheet and first.cell else ""
-        detail = f"[{first.code}]{place} {first.message}" if first else "缺少报告年度"
+        detail = f"[{first.code}]{place} {first.message}" if first else f"缺少{identity_label('year')}"
         click.secho(f"  未入库 {s.file}：{detail}", fg="red", err=True)
     sys.exit(1 if added.rejected else 0)
 

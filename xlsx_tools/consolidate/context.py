@@ -77,7 +77,8 @@ def judge(s: Submission, context: Context, fmt: Format | None = None) -> list[Fi
     before = len(s.findings)
     found = s.identity.get("year")
     if context.year is not None and found != context.year:
-        s.findings.append(registered("C5/year", file=s.file, found=found or "（未填）", year=context.year))
+        s.findings.append(registered("C5/year", file=s.file, found=found or "（未填）", year=context.year,
+                                     label=fmt.identity_field("year").label))
     if context.level is not None and s.level != context.level:
         s.findings.append(registered("C5/level", file=s.file, found=level_name(s.level),
                                      others=level_name(context.level)))

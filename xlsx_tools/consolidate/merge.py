@@ -114,7 +114,7 @@ def classify(submissions: list[Submission], options: Options | None = None, rost
     candidates = [s for s in submissions if not s.status and not s.errors]
     year = _year(candidates, options.year) or _common(s.identity.get("year") for s in submissions)
     if not isinstance(year, int):
-        raise MergeError(_no_year(submissions))
+        raise MergeError(_no_year(submissions, fmt.identity_field("year").label))
     if callable(previous):  # last year looked up once this year is known (the archive)
         previous = previous(year)
     if previous is not None and previous.year not in (None, year - 1):
@@ -156,11 +156,11 @@ def _byte_identical(submissions: list[Submission]) -> None:
             s.findings.append(registered("F-DUPLICATE", file=s.file, other=kept.file))
 
 
-def _no_year(submissions: list[Submission], shown: int = 20) -> str:
+def _no_year(submissions: list[Submission], label: str, shown: int = 20) -> str:
     """Why no year could be found: each file's own first error (the cause, not its consequence)."""
     reasons = [f"  {s.file}：{s.errors[0].message}" for s in submissions if s.errors]
     if not reasons:
-        return "收到的报表都没有填写报告年度，请用 --year 指定汇总哪一年度。"
+        return f"收到的报表都没有填写{label}，请用 --year 指定汇总哪一年度。"
     more = [f"  ……另有 {len(reasons) - shown} 个文件"] if len(reasons) > shown else []
     return "\n".join(["没有一份报表可以汇总，各文件的原因如下：", *reasons[:shown], *more])
 

@@ -117,12 +117,12 @@ def _read_rows(ws, header: tuple[int, dict[str, int]], roster: Roster, fmt: Form
         if any(p.severity == "error" for p in problems):
             continue
         agency = Agency(r, normalise(values, fmt))
-        if _repeated(agency, seen, roster, where):
+        if _repeated(agency, seen, roster, where, fmt):
             continue
         roster.agencies.append(agency)
 
 
-def _repeated(agency: Agency, seen: dict[tuple[str, str], Agency], roster: Roster, where: dict) -> bool:
+def _repeated(agency: Agency, seen: dict[tuple[str, str], Agency], roster: Roster, where: dict, fmt: Format) -> bool:
     """Whether a row repeats an agency already listed (the same code; or the same name where either
     row lacks a code): reported with both rows, and not a second agency — one template, one upload
     link. The same name under two different codes is reported too, but both agencies stay."""
@@ -135,7 +135,8 @@ def _repeated(agency: Agency, seen: dict[tuple[str, str], Agency], roster: Roste
         return False
     same = key == "code" or not code or not first.values.get("code")
     roster.findings.append(registered("F-ROSTER-DUPLICATE" if same else "F-ROSTER-DUPLICATE/name",
-                                      value=agency.values.get(key), other=first.row, row=agency.row, **where[key]))
+                                      value=agency.values.get(key), other=first.row, row=agency.row,
+                                      label=fmt.identity_field(key).label, **where[key]))
     if not same:
         seen[("code", code)] = agency
     return same

@@ -67,7 +67,7 @@ _STRUCTURE: dict[str, tuple[str, str, str]] = {
 _CELLS: dict[str, tuple[str, str, str]] = {
     "S6/text": ("error", "应填数字，实际是文字“{raw}”", "改为数字；没有发生的填 0。"),
     "S6/text-number": ("error", "数字以文字形式填写（“{raw}”），求和时不计入", "删除单位或文字，直接填数字 {meant}。"),
-    "S6/yuan": ("error", "收费金额写成了带“元”的文字（“{raw}”），求和时不计入", "表二（八）的单位是万元：改为数字 {meant}（即 {meant} 万元）。"),
+    "S6/yuan": ("error", "收费金额写成了带“元”的文字（“{raw}”），求和时不计入", "这一栏以万元为单位：改为数字 {meant}（即 {meant} 万元）。"),
     "S6/placeholder": ("warning", "用“{raw}”代替了 0", "没有发生的请填 0。"),
     "S6/negative": ("error", "数量不能为负数（{raw}）", "改为 0 或正整数。"),
     "S6/fraction": ("error", "数量应为整数，实际为 {raw}", "改为整数。"),
@@ -83,7 +83,7 @@ _CELLS: dict[str, tuple[str, str, str]] = {
 _MERGE: dict[str, tuple[str, str, str]] = {
     "F-DUPLICATE": ("info", "与 {other} 内容完全相同，只计一次", "无需处理。"),
     "C2/rejected": ("error", "文件有 {errors} 个错误，未纳入汇总", "请该单位按问题清单修改后重新报送。"),
-    "C5/year": ("error", "报告年度为 {found}，本次收集的是 {year} 年度的年报", "核对并改正“报告年度”后重新报送；本来就要汇总其他年度的，汇总时指定那个年度。"),
+    "C5/year": ("error", "{label}为 {found}，本次收集的是 {year} 年度的年报", "核对并改正“{label}”后重新报送；本来就要汇总其他年度的，汇总时指定那个年度。"),
     "C5/level": ("error", "这是{found}，本次收集的是{others}：不同层级的报表一起汇总会重复计算",
                  "把汇总表与单位报表分开汇总：先汇总单位报表，再把各汇总表汇总到上一级。"),
     "C5/resubmitted": ("error", "同一单位（{agency}）同一年度还报送了不同的文件：{others}；均未纳入汇总",
@@ -191,7 +191,7 @@ _ROSTER: dict[str, tuple[str, str, str]] = {
     "F-ROSTER-HEADER": ("error", "名录中找不到表头“{missing}”（已查找前 {rows} 行）", "名录第一个工作表须有一行表头，包含：{columns}。"),
     "F-ROSTER-EMPTY": ("error", "名录中没有任何单位", "在表头下方逐行填写单位信息。"),
     "F-ROSTER-DUPLICATE": ("warning", "名录第 {row} 行的“{value}”与第 {other} 行重复，只按第 {other} 行计为一个单位", "删除重复的行；确是两个单位的，核对单位全称和代码。"),
-    "F-ROSTER-DUPLICATE/name": ("warning", "名录第 {row} 行与第 {other} 行的单位名称都是“{value}”（代码不同，按两个单位处理）", "核对是否为同一单位；不同单位请用能区分的全称。"),
+    "F-ROSTER-DUPLICATE/name": ("warning", "名录第 {row} 行与第 {other} 行的{label}都是“{value}”（代码不同，按两个单位处理）", "核对是否为同一单位；不同单位请用能区分的全称。"),
     "F-TEXT-INVALID": ("error", "“{label}”含有不能写入 Excel 的控制字符", "删除其中的不可见字符后重试。"),
 }
 

@@ -53,7 +53,7 @@ def tally_register(source: Path, year: int, target: Path, into: Path | None = No
         return out
     book = _workbook(into, year, fmt)
     layout = workbook_layout(fmt)
-    _same_year(register, year, book, into, layout)
+    _same_year(register, year, book, into, layout, fmt.identity_field("year").label)
     today = today or dt.date.today()
     if year >= today.year:
         out.notes.append(f"{year} 年度尚未结束（今天是 {today:%Y-%m-%d}）：统计的只是到今天为止台账中登记的申请，"
@@ -75,7 +75,7 @@ def tally_register(source: Path, year: int, target: Path, into: Path | None = No
     return out
 
 
-def _same_year(register: Register, year: int, book, into: Path | None, layout) -> None:
+def _same_year(register: Register, year: int, book, into: Path | None, layout, label: str) -> None:
     """Refuse a tally whose year the register does not cover, or that the workbook does not report."""
     dates = [row.values.get("received") for row in (*register.applications, *register.cases)]
     years = sorted({d.year for d in dates if isinstance(d, dt.date)})
@@ -87,7 +87,7 @@ def _same_year(register: Register, year: int, book, into: Path | None, layout) -
     if covered and found in (None, "", year):
         return
     span_text = "（没有日期）" if not years else (f"{years[0]} 年" if len(years) == 1 else f"{years[0]}—{years[-1]} 年")
-    wb_text = f"年报工作簿 {into.name} 的报告年度为 {found if found not in (None, '') else '（未填）'}" if into else ""
+    wb_text = f"年报工作簿 {into.name} 的{label}为 {found if found not in (None, '') else '（未填）'}" if into else ""
     raise TallyError("年度不一致，未写入：要统计的是 " + f"{year} 年度（--year），台账中的申请收到于 {span_text}"
                      + (f"，{wb_text}" if wb_text else "") + "。请核对 --year、台账和年报工作簿是否为同一年度。")
 
