@@ -37,10 +37,12 @@ class Server:
     process: subprocess.Popen | None = None
     max_upload_mb: float = 2.0
     timeout: float = 60.0
+    extra: list[str] = field(default_factory=list)  # more options for nianbao serve
+    scheme: str = "http"
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def data(self) -> Path:
@@ -52,7 +54,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "xlsx_tools.cli", "serve", "--roster", str(self.roster), "--year", str(YEAR),
              "--data", str(self.data), "--port", str(self.port), "--deadline", "2026-01-31",
-             "--max-upload-mb", str(self.max_upload_mb), "--timeout", str(self.timeout)],
+             "--max-upload-mb", str(self.max_upload_mb), "--timeout", str(self.timeout), *self.extra],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -60,7 +62,7 @@ class Server:
                 self.stop()
                 raise RuntimeError(f"nianbao serve exited: {(self.folder / 'serve.log').read_text()}")
             try:
-                requests.get(self.base, timeout=2)
+                requests.get(self.base, timeout=2, verify=False)
                 return self
             except requests.RequestException:  # not listening yet
                 time.sleep(0.2)

@@ -99,14 +99,22 @@ def _read_chunk(paths, beat, limits: Limits | None, convert: Callable[[Report], 
 
 
 def _lost(item: tuple[str, str], reason: str, budget: pool.Budget, convert: Callable[[Report], Any] | None):
-    """The report of a file whose worker hung (F-TIMEOUT) or died (F-CRASH)."""
-    path = item[1]
-    if reason == "timeout":
-        finding = registered("F-TIMEOUT", file=path, seconds=f"{budget.seconds:g}")
-    else:
-        finding = registered("F-CRASH", file=path, detail="读取进程异常退出")
-    report = Report(path, readable=False, findings=[finding])
+    report = lost_report(item[1], reason, budget)
     return convert(report) if convert else report
+
+
+def lost_report(name: str, reason: str, budget: pool.Budget) -> Report:
+    """The report of a file whose worker hung (F-TIMEOUT) or died (F-CRASH)."""
+    if reason == "timeout":
+        finding = registered("F-TIMEOUT", file=name, seconds=f"{budget.seconds:g}")
+    else:
+        finding = registered("F-CRASH", file=name, detail="读取进程异常退出")
+    return Report(name, readable=False, findings=[finding])
+
+
+def check_one(path: str, name: str, limits: Limits | None = None) -> Report:
+    """Read and validate one file here (a server's worker runs this for each upload)."""
+    return _read_chunk([(path, name)], lambda i: None, limits, None)[0]
 
 
 def read_all(files: list[Path], limits: Limits | None = None, jobs: int | None = None,
@@ -119,11 +127,16 @@ def read_all(files: list[Path], limits: Limits | None = None, jobs: int | None =
     ``names`` are what the reports call the files (their paths when not given).
     """
     budget = budget or pool.Budget()
+    items = list(zip(map(str, files), names or map(str, files), strict=False))
+    if pool.in_worker():  # already in a worker under its limits (the server's summary): read here
+        results = _read_chunk(items, lambda i: pool.heartbeat(), limits, convert)
+        if done is not None:
+            done(len(results))
+        return results
     jobs = max(1, min(jobs or pool.default_jobs(), len(files)))
     # build the caches before forking, so that every worker inherits them
     load(), workbook_layout(), workbook_layout(load(), True), schemas.cell_schema(), schemas.report_schema()
     chunk = min(MAX_CHUNK, max(MIN_CHUNK, -(-len(files) // (2 * jobs))))
-    items = list(zip(map(str, files), names or map(str, files), strict=False))
     return pool.run(items, functools.partial(_read_chunk, limits=limits, convert=convert),
                     functools.partial(_lost, budget=budget, convert=convert), jobs, budget, chunk, done)
 

@@ -33,8 +33,24 @@ PASSWORD_ENV = "NIANBAO_BOARD_PASSWORD"
 @click.option("--new-password", is_flag=True, help="重新设置汇总单位的登录密码。")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="上年汇总表（nianbao merge 生成）：上传的报表与上年数据核对（X1、X2），汇总表核对 C4。")
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="HTTPS 证书文件（PEM）。与 --keyfile 一起给出时以 HTTPS 提供服务。")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="HTTPS 私钥文件（PEM）。")
+@click.option("--trusted-proxy", multiple=True, metavar="地址",
+              help="前置反向代理（nginx、Caddy）的地址：只采信它转发的客户端地址和协议（X-Forwarded-For、"
+                   "X-Forwarded-Proto），且不限制它的连接数。可重复给出。")
+@click.option("--max-uploads-per-hour", type=click.IntRange(min=0), default=30, show_default=True,
+              help="每家单位每小时最多上传次数（0 为不限）。")
+@click.option("--max-office-mb", type=click.FloatRange(min=0, min_open=True), default=200.0, show_default=True,
+              help="每家单位在服务器上保存的文件总量上限。")
+@click.option("--max-data-gb", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
+              help="收集目录中保存的文件总量上限。")
+@click.option("--max-connections-per-client", type=click.IntRange(min=1), default=64, show_default=True,
+              help="同一地址同时打开的连接数上限（多家单位经同一出口地址访问时可调高）。")
 @reading_limits
-def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_password, previous,
+def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_password, previous, certfile, keyfile,
+          trusted_proxy, max_uploads_per_hour, max_office_mb, max_data_gb, max_connections_per_client,
           limits, jobs, budget) -> None:
     """启动年报收集页面：各单位用专用链接上传工作簿并立即看到校验结果，汇总单位登录后查看报送情况、下载汇总表。
 
@@ -45,11 +61,16 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
     示例：
       nianbao serve --roster 名录.xlsx --year 2025 --data 收集目录 --deadline 2026-01-31
       nianbao serve --roster 名录.xlsx --year 2025 --data 收集目录 --host 0.0.0.0 --url http://10.1.2.3:8080
+      nianbao serve --roster 名录.xlsx --year 2025 --data 收集目录 --host 0.0.0.0 --certfile 证书.pem --keyfile 私钥.pem
+
+    放在 nginx 或 Caddy 之后运行的方法见 docs/SERVING.md。
     """
     import uvicorn
 
     from ..collect.app import create_app
     from ..collect.checking import Checker
+    from ..collect.connections import Guard, guarded, open_files_allowed
+    from ..collect.quotas import Quotas
     from ..collect.security import hash_password
     from ..collect.service import Collection
     from ..collect.state import Store
@@ -61,6 +82,7 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
     except MergeError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    tls = _tls(certfile, keyfile)
     listening = _listen(host, port)  # before anything is written: a busy port changes nothing
     _data_folder(data)
     store = Store(data)
@@ -73,18 +95,42 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
             sys.exit(2)
         stored = hash_password(password)
         store.set_setting("password", stored)
+        store.end_sessions()  # a new password ends every login made with the old one
     checker = Checker(limits, budget, jobs)
     collection = Collection(store, agencies, year, deadline.date() if deadline else None, limits=limits,
-                            checker=checker, previous=previous)
+                            checker=checker, previous=previous,
+                            limited=Quotas(max_uploads_per_hour, max_office_mb, max_data_gb))
     shown_host = socket.gethostname() if host in ("0.0.0.0", "::") else host
-    base = url or f"http://{shown_host}:{port}"
+    base = url or f"{'https' if tls else 'http'}://{shown_host}:{port}"
     links = collection.write_links(base, data / "上传链接.xlsx")
     app = create_app(collection, Settings(stored, store.secret(), int(max_upload_mb * 1024 * 1024)))
     click.echo(f"年报收集页面：{base}/login（汇总单位登录）")
     click.echo(f"各单位的上传链接：{links}（{len(collection.offices)} 家单位）")
     click.echo("按 Ctrl+C 停止；再次启动时使用同一个收集目录，已收到的文件和链接都保留。", err=False)
-    config = uvicorn.Config(app, log_level="warning", workers=1, limit_concurrency=512)
+    guard = Guard(per_client=max_connections_per_client, exempt=frozenset(trusted_proxy))
+    config = uvicorn.Config(app, log_level="warning", workers=1, http=guarded(guard),
+                            limit_concurrency=max(64, open_files_allowed() - 256), timeout_keep_alive=5,
+                            proxy_headers=bool(trusted_proxy), forwarded_allow_ips=list(trusted_proxy) or None,
+                            ssl_certfile=str(certfile) if tls else None, ssl_keyfile=str(keyfile) if tls else None)
     uvicorn.Server(config).run(sockets=[listening])
+
+
+def _tls(certfile: Path | None, keyfile: Path | None) -> bool:
+    """Whether to serve HTTPS: both files given and usable (checked now, said in Chinese)."""
+    if certfile is None and keyfile is None:
+        return False
+    if certfile is None or keyfile is None:
+        click.echo("无法启动收集页面：--certfile 和 --keyfile 需要一起给出。", err=True)
+        sys.exit(2)
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(str(certfile), str(keyfile))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        click.echo(f"无法启动收集页面：证书 {certfile.name} 或私钥 {keyfile.name} 无法使用（{exc}）。"
+                   "请确认两者是配对的 PEM 文件，且私钥没有口令。", err=True)
+        sys.exit(2)
+    return True
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -1,7 +1,8 @@
 """Uploads validated exactly as ``nianbao validate`` does: in worker processes, each file under the
-usual time and memory budget. Uploads arriving together are read as one batch, so fifty offices
-uploading at once cost one batch of worker processes, not fifty. Bytes already checked (the same
-SHA-256) are not read again: their report is reused under the new upload's name.
+usual time and memory budget. The workers are a :class:`read.pool.Service`: each upload's report
+comes back the moment it is ready, so a heavy file delays only its own office; the same workers
+make the annotated copies and the summary (:mod:`jobs`). Bytes already checked (the same SHA-256)
+are not read again: their report is reused under the new upload's name.
 
 An upload must also be the office's own report: a workbook naming another agency (by its 统一社会
 信用代码 when both have one, else by its name) is an error here, COL-OTHER-AGENCY.
@@ -15,9 +16,7 @@ import sys
 from collections import OrderedDict
 from pathlib import Path
 
-from anyio import to_thread
-
-from ..check.validate import read_all
+from ..check.validate import check_one, lost_report
 from ..consolidate.roster import name_key
 from ..format.address import cell_ref
 from ..format.findings import registered
@@ -27,19 +26,18 @@ from ..read.container import Limits
 from ..read.reader import Report
 from .state import Office
 
-BATCH = 64  # uploads read in one batch at most
 KNOWN = 256  # reports of recent bytes kept, so that identical uploads are not read again
 
 
 class Checker:
-    """Validates uploads, batching those that arrive while a batch is being read."""
+    """Validates uploads in the collection's worker processes (at least two: one office's heavy
+    file never takes them all)."""
 
     def __init__(self, limits: Limits | None = None, budget: pool.Budget | None = None, jobs: int | None = None):
-        self.limits, self.budget, self.jobs = limits, budget or pool.Budget(), jobs
+        self.limits, self.budget = limits, budget or pool.Budget()
         if sys.platform != "win32":  # Windows spawns its workers anyway
             pool.start_workers_by("forkserver", ["xlsx_tools.collect.workers"])
-        self.pending: list[tuple[Path, str, asyncio.Future]] = []
-        self.running = False
+        self.service = pool.Service(max(2, jobs or pool.default_jobs()), self.budget)
         self.known: OrderedDict[str, Report] = OrderedDict()  # by SHA-256: the same bytes are read once
 
     async def check(self, path: Path, name: str, sha256: str | None = None) -> Report:
@@ -56,29 +54,12 @@ class Checker:
         return report
 
     async def _read(self, path: Path, name: str) -> Report:
-        future = asyncio.get_running_loop().create_future()
-        self.pending.append((path, name, future))
-        if not self.running:
-            self.running = True
-            asyncio.get_running_loop().create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
         try:
-            while self.pending:
-                batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
-                try:
-                    reports = await to_thread.run_sync(
-                        lambda b=batch: read_all([p for p, _, _ in b], self.limits, self.jobs, self.budget,
-                                                 names=[n for _, n, _ in b]))
-                except Exception as exc:  # our environment failing (no processes): each waiting upload hears it
-                    for _, _, future in batch:
-                        future.set_exception(exc)
-                    continue
-                for (_, _, future), report in zip(batch, reports, strict=True):
-                    future.set_result(report)
-        finally:
-            self.running = False
+            return await asyncio.wrap_future(self.service.submit(check_one, str(path), name, self.limits))
+        except pool.Lost as lost:
+            return lost_report(name, lost.reason, self.budget)
+        except pool.Failed as failed:  # check_one reports a reader's failure itself: this is ours
+            return Report(name, readable=False, findings=[registered("F-CRASH", file=name, detail=str(failed))])
 
 
 def _renamed(report: Report, name: str) -> Report:

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from .state import Office, counted, status
-from .web import XLSX, annotated, located, office_of, page, storage_failed, take, upload_of
+from .web import XLSX, annotated, located, office_of, page, take_in, upload_of
 
 
 def _subject(office: Office) -> str:
@@ -32,20 +32,17 @@ async def template(request: Request) -> Response:
     """The office's template, its identity prefilled."""
     office = office_of(request)
     collection = request.app.state.collection
-    return FileResponse(collection.template_for(office), media_type=XLSX, filename=collection.template_name(office))
+    return FileResponse(await collection.template_for(office), media_type=XLSX,
+                        filename=collection.template_name(office))
 
 
 async def upload(request: Request) -> Response:
     """A workbook handed in: stored, checked, then its result page."""
     office = office_of(request)
-    taken = await take(request, _subject(office))
-    if isinstance(taken, Response):
-        return taken
-    try:
-        upload_id = await request.app.state.collection.accept(office, *taken)
-    except OSError as exc:  # the data folder full or read-only: said, never a bare 500
-        return storage_failed(request, exc)
-    return RedirectResponse(f"/o/{office.token}/u/{upload_id}", status_code=303)
+    accepted = await take_in(request, office, _subject(office))
+    if isinstance(accepted, Response):
+        return accepted
+    return RedirectResponse(f"/o/{office.token}/u/{accepted}", status_code=303)
 
 
 async def result(request: Request) -> Response:
@@ -57,4 +54,4 @@ async def result(request: Request) -> Response:
 
 async def annotated_copy(request: Request) -> Response:
     """One upload with its findings marked at their cells."""
-    return annotated(request, upload_of(request, office_of(request).id))
+    return await annotated(request, upload_of(request, office_of(request).id))

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict, deque
 
 SESSION_COOKIE = "nianbao_board"
+LOGIN_COOKIE = "nianbao_login"  # a browser's own, binding its login form's token
 SESSION_SECONDS = 8 * 3600
 LOGIN_ATTEMPTS = 5  # failed logins allowed per client ...
 LOGIN_WINDOW = 300  # ... in this many seconds

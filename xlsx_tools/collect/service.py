@@ -2,6 +2,10 @@
 validated, counted), each office's status, and the workbooks handed out — personalised templates,
 annotated copies, the summary (the very merge of ``nianbao merge`` over the uploads that count),
 the 报送情况 list and the 上传链接 list.
+
+Whatever reads an uploaded file runs in the checker's worker processes (:mod:`jobs`), one office's
+work one piece at a time, so a flood from one link waits behind itself and never in front of the
+other offices.
 """
 
 from __future__ import annotations
@@ -9,30 +13,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import shutil
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+from anyio import to_thread
 
 from ..consolidate.context import Context, judge_reports
 from ..consolidate.crossyear import Previous
-from ..consolidate.merge import Options, consolidate
 from ..consolidate.roster import Agency, Roster, safe_filename
-from ..consolidate.summary import write_summary
 from ..format.declaration import Format, load
+from ..read import pool
 from ..read.container import Limits
-from ..read.reader import Report
-from ..write import style
-from ..write.annotate import annotate_file
-from ..write.cells import set_text
-from ..write.output import write_atomic
 from ..write.stamping import Stamper
-from . import state
+from . import jobs, quotas, state
 from .checking import Checker, for_office
 from .state import Office, Store, Upload
+
+BOARD = 0  #: the turn of the board's own work (the summary, the lists): offices are roster rows from 1
+
+
+class Unavailable(Exception):
+    """A workbook the server could not make in time or within memory: the message says so in Chinese."""
 
 
 @dataclass
@@ -50,7 +52,8 @@ class Row:
 class Collection:
     def __init__(self, store: Store, roster: Roster, year: int, deadline: dt.date | None = None,
                  limits: Limits | None = None, checker: Checker | None = None, fmt: Format | None = None,
-                 previous: Previous | None = None):
+                 previous: Previous | None = None, limited: quotas.Quotas | None = None):
+        self.quotas = limited or quotas.Quotas()
         self.store, self.roster, self.year, self.deadline = store, roster, year, deadline
         #: how every upload is judged beyond its own cells: exactly as the summary's merge judges it
         self.context = Context(year, roster, previous, level=0)
@@ -62,6 +65,7 @@ class Collection:
                                            for a in roster.agencies])
         self._stamper: Stamper | None = None
         self._turns: dict[int, asyncio.Lock] = {}
+        self._failed: set[int] = set()  # uploads whose annotated copy could not be made (not tried again)
         for folder in ("templates", "annotated"):
             (store.folder / folder).mkdir(exist_ok=True)
 
@@ -69,14 +73,42 @@ class Collection:
         return None if self.deadline is None else (self.deadline - (today or dt.date.today())).days
 
     # taking an upload in ------------------------------------------------------------------
-    async def accept(self, office: Office, tmp: Path, filename: str, by_board: bool = False) -> int:
-        """Store the upload's file, validate it, count it; its id. One office's uploads are checked
-        one at a time (a flood from one link waits behind itself, not in front of the others)."""
-        sha, size = self.store.keep(tmp)
-        async with self._turns.setdefault(office.id, asyncio.Lock()):
+    def over_quota(self, office: Office, by_board: bool = False, size: int = 0) -> str | None:
+        """Why the office may not store a file of ``size`` bytes now (said on the board's log), or None."""
+        return quotas.refusal(self.store, self.quotas, office, by_board, size)
+
+    async def accept(self, office: Office, tmp: Path, filename: str, by_board: bool = False) -> int | str:
+        """Store the upload's file, validate it, count it; its id (or why a quota refused it, the
+        file removed). One office's uploads are checked one at a time (a flood from one link waits
+        behind itself, not in front of the others)."""
+        async with self._turn(office.id):
+            refused = self.over_quota(office, by_board, tmp.stat().st_size)
+            if refused:
+                remove_quietly(tmp)
+                return refused
+            sha, size = self.store.keep(tmp)
             report = for_office(await self.checker.check(self.store.path_of(sha), filename, sha), office)
-        judge_reports([report], self.context, self.fmt)
-        return self.store.record(office.id, sha, filename, size, by_board, report.readable, report.findings)
+            judge_reports([report], self.context, self.fmt)
+            upload_id = self.store.record(office.id, sha, filename, size, by_board, report.readable, report.findings)
+            if not report.readable:
+                self.store.prune_unreadable(office.id, self.quotas.keep_unreadable)
+        return upload_id
+
+    def _turn(self, owner: int) -> asyncio.Lock:
+        """One office's (or the board's) work goes to the workers one piece at a time."""
+        return self._turns.setdefault(owner, asyncio.Lock())
+
+    async def _offload(self, owner: int, job: Callable, *args) -> str:
+        """``job`` run in a worker, in ``owner``'s turn; Unavailable when it overran or failed."""
+        async with self._turn(owner):
+            try:
+                return await asyncio.wrap_future(self.checker.service.submit(job, *args))
+            except pool.Lost as lost:
+                why = (f"超过了 {self.checker.budget.seconds:g} 秒的处理时限" if lost.reason == "timeout"
+                       else "处理时内存不足或进程异常退出")
+                raise Unavailable(why) from None
+            except pool.Failed as failed:
+                raise Unavailable("生成时出错") from failed
 
     # the board ----------------------------------------------------------------------------
     def rows(self) -> list[Row]:
@@ -101,41 +133,48 @@ class Collection:
         return f"还有 {days} 天" if days >= 0 else f"逾期 {-days} 天"
 
     # workbooks handed out -----------------------------------------------------------------
-    def template_for(self, office: Office) -> Path:
-        """The office's personalised template (its identity prefilled), written once."""
+    async def template_for(self, office: Office) -> Path:
+        """The office's personalised template (its identity prefilled), written once (our own
+        template, not an upload: made in a thread, not a worker)."""
         target = self.store.folder / "templates" / f"{office.id}.xlsx"
         if not target.exists():
-            if self._stamper is None:
-                self._stamper = Stamper(self.fmt)
-            self._stamper.write(target, {**self.agencies[office.id].values, "year": self.year})
+            async with self._turn(office.id):
+                if not target.exists():
+                    await to_thread.run_sync(self._stamp, office, target)
         return target
+
+    def _stamp(self, office: Office, target: Path) -> None:
+        if self._stamper is None:
+            self._stamper = Stamper(self.fmt)
+        self._stamper.write(target, {**self.agencies[office.id].values, "year": self.year})
 
     def template_name(self, office: Office) -> str:
         return f"{safe_filename(office.name)}{self.year}年报模板.xlsx"
 
-    def annotated(self, upload: Upload) -> Path:
-        """The upload with its findings marked at their cells, written once."""
+    async def annotated(self, upload: Upload) -> Path:
+        """The upload with its findings marked at their cells, made once in a worker and kept."""
         target = self.store.folder / "annotated" / f"{upload.id}.xlsx"
+        if upload.id in self._failed:
+            raise Unavailable("文件过大或过于复杂，未能生成")
         if not target.exists():
-            report = Report(upload.name, findings=list(upload.findings), readable=upload.readable)
-            annotate_file(self.store.path_of(upload.sha256).read_bytes(), report, target, self.fmt)
+            try:
+                await self._offload(upload.office_id, jobs.annotated_copy, str(self.store.path_of(upload.sha256)),
+                                    upload.name, upload.readable, upload.findings, str(target))
+            except Unavailable:
+                self._failed.add(upload.id)
+                raise
         return target
 
-    def summary(self, target: Path) -> Path:
-        """``nianbao merge`` over the uploads that count, in the collection's context; each file is
-        called by its office and the name it was uploaded under (never by a server path)."""
-        with tempfile.TemporaryDirectory(dir=self.store.folder / "tmp") as folder:
-            names = {}
-            for row in self.rows():
-                if row.counted is not None:
-                    copy = Path(folder) / f"{row.office.id}.xlsx"
-                    shutil.copyfile(self.store.path_of(row.counted.sha256), copy)
-                    names[str(copy)] = f"{row.office.name}：{row.counted.name}"
-            options = Options(year=self.year, limits=self.limits, names=names)
-            result = consolidate([Path(folder)], options, self.roster, self.context.previous)
-            return write_summary(result, target, self.fmt)
+    async def summary(self, target: Path) -> Path:
+        """``nianbao merge`` over the uploads that count, in the collection's context, made in a
+        worker; each file is called by its office and the name it was uploaded under (never by a
+        server path)."""
+        files = [(str(self.store.path_of(row.counted.sha256)), f"{row.office.name}：{row.counted.name}")
+                 for row in self.rows() if row.counted is not None]
+        return Path(await self._offload(BOARD, jobs.summary, files, str(self.store.folder / "tmp"), self.year,
+                                        self.limits, self.roster, self.context.previous, str(target)))
 
-    def status_book(self, target: Path, today: dt.date | None = None) -> Path:
+    async def status_book(self, target: Path, today: dt.date | None = None) -> Path:
         """报送情况: one row per roster agency."""
         days = self.days_left(today)
         title = f"{self.year} 年度年报报送情况（导出于 {dt.datetime.now():%Y-%m-%d %H:%M}"
@@ -147,11 +186,9 @@ class Collection:
             rows.append((n, row.office.name, row.office.code or "", row.status, row.timing, row.uploads,
                          row.last.strftime("%Y-%m-%d %H:%M") if row.last else "", chosen.name if chosen else "",
                          chosen.errors if chosen else "", chosen.warnings if chosen else ""))
-        wb = _list_book("报送情况", title + (f"，距截止日 {days} 天）" if days is not None else "）"), headers, rows,
-                        (6, 36, 22, 16, 14, 10, 18, 36, 8, 8))
-        wb.active.freeze_panes = wb.active.cell(3, 3)
-        style.a4(wb.active, landscape=True)
-        return write_atomic(target, wb.save)
+        title += f"，距截止日 {days} 天）" if days is not None else "）"
+        return Path(await self._offload(BOARD, jobs.list_book, str(target), "报送情况", title, headers, rows,
+                                        (6, 36, 22, 16, 14, 10, 18, 36, 8, 8), "C3", True))
 
     def write_links(self, base_url: str, target: Path) -> Path:
         """上传链接.xlsx: each agency, its personal link and its template's link, for the consolidator
@@ -161,32 +198,9 @@ class Collection:
         rows = [(n, office.name, office.code or "", f"{base}/o/{office.token}", f"{base}/o/{office.token}/template")
                 for n, office in enumerate(self.offices, 1)]
         title = f"{self.year} 年度年报上传链接（每个链接只发给对应单位，持有链接即可为该单位上传）"
-        wb = _list_book("上传链接", title, ("序号", name, code, "上传链接", "模板下载链接"), rows, (6, 36, 22, 60, 70))
-        return write_atomic(target, wb.save)
-
-
-def _list_book(sheet: str, title: str, headers: tuple[str, ...], rows: list[tuple],
-               widths: tuple[int, ...]) -> Workbook:
-    """A one-sheet workbook listing ``rows`` under a title and a header row (text always as text)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    set_text(ws.cell(1, 1), title)
-    ws.cell(1, 1).font = style.font(12, bold=True)
-    for c, text in enumerate(headers, 1):
-        cell = ws.cell(2, c, text)
-        cell.font, cell.fill, cell.border = style.font(10, bold=True), style.fill(style.HEADER), style.BORDER
-    for r, values in enumerate(rows, 3):
-        for c, value in enumerate(values, 1):
-            cell = ws.cell(r, c)
-            if isinstance(value, str):
-                set_text(cell, value)
-            else:
-                cell.value = value
-            cell.border = style.BORDER
-    for c, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(c)].width = width
-    return wb
+        widths = (6, 36, 22, 60, 70)
+        return Path(jobs.list_book(str(target), "上传链接", title, ("序号", name, code, "上传链接", "模板下载链接"),
+                                   rows, widths))
 
 
 def remove_quietly(path: Path) -> None:

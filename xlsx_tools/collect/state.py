@@ -63,6 +63,20 @@ uploads = Table(
     Column("findings", Text, nullable=False),  # JSON: the findings as nianbao validate gives them
 )
 
+sessions = Table(  # the board's logins: a cookie counts only while its row is here
+    "sessions", metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("expires_at", Integer, nullable=False),  # Unix time
+)
+
+events = Table(  # the board's log: what the server refused, and why
+    "events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("office_id", Integer),  # None: the server as a whole
+    Column("text", Text, nullable=False),
+)
+
 settings = Table(
     "settings", metadata,
     Column("key", String(40), primary_key=True),
@@ -153,6 +167,34 @@ class Store:
             self.set_setting("secret", value)
         return value
 
+    # the board's sessions ----------------------------------------------------------------
+    def open_session(self, nonce: str, expires: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.expires_at < int(time.time())))
+            conn.execute(sessions.insert().values(nonce=nonce, expires_at=expires))
+
+    def session_open(self, nonce: str) -> bool:
+        with self.engine.begin() as conn:
+            expires = conn.execute(select(sessions.c.expires_at).where(sessions.c.nonce == nonce)).scalar()
+        return expires is not None and expires > time.time()
+
+    def end_sessions(self, nonce: str | None = None) -> None:
+        """End one session (logging out), or every one (a new password)."""
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete() if nonce is None else sessions.delete().where(sessions.c.nonce == nonce))
+
+    # the board's log ----------------------------------------------------------------------
+    def log(self, text: str, office_id: int | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(events.insert().values(at=dt.datetime.now().replace(microsecond=0), office_id=office_id,
+                                                text=text))
+
+    def events(self, limit: int = 100) -> list[tuple[dt.datetime, int | None, str]]:
+        """The newest lines of the log first."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(events).order_by(events.c.id.desc()).limit(limit))
+            return [(r.at, r.office_id, r.text) for r in rows]
+
     # offices ------------------------------------------------------------------------------
     def sync_offices(self, roster: list[tuple[int, str, str | None]]) -> list[Office]:
         """Every roster agency as an office, each with its own unguessable token (kept on restart;
@@ -238,6 +280,38 @@ class Store:
             query = query.where(uploads.c.office_id == office_id)
         with self.engine.begin() as conn:
             return [_upload(r) for r in conn.execute(query)]
+
+    def uploads_since(self, office_id: int, since: dt.datetime) -> list[dt.datetime]:
+        """When the office's own uploads (not the board's additions) arrived since ``since``, oldest first."""
+        query = (select(uploads.c.received_at).where(uploads.c.office_id == office_id, ~uploads.c.by_board,
+                                                      uploads.c.received_at >= since).order_by(uploads.c.id))
+        with self.engine.begin() as conn:
+            return list(conn.execute(query).scalars())
+
+    def stored_bytes(self, office_id: int | None = None) -> int:
+        """Bytes of the files still stored for ``office_id`` (None: for everyone), each file once."""
+        query = select(uploads.c.sha256, uploads.c.size).distinct()
+        if office_id is not None:
+            query = query.where(uploads.c.office_id == office_id)
+        with self.engine.begin() as conn:
+            return sum(size for sha, size in conn.execute(query) if self.path_of(sha).exists())
+
+    def prune_unreadable(self, office_id: int, keep: int) -> int:
+        """Remove the stored files of the office's unreadable uploads but the newest ``keep`` (their
+        rows and findings stay; a file another upload still needs stays); how many were removed."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(uploads.c.id, uploads.c.office_id, uploads.c.sha256, uploads.c.readable)
+                                .order_by(uploads.c.id.desc())).all()
+        unreadable = [r for r in rows if r.office_id == office_id and not r.readable]
+        needed = {r.sha256 for r in rows if r.readable} | {r.sha256 for r in unreadable[:keep]}
+        needed |= {r.sha256 for r in rows if not r.readable and r.office_id != office_id}
+        removed = 0
+        for sha in {r.sha256 for r in unreadable[keep:]} - needed:
+            path = self.path_of(sha)
+            if path.exists():
+                path.unlink()
+                removed += 1
+        return removed
 
     def upload(self, id: int) -> Upload | None:
         if not 0 < id <= MAX_ID:

@@ -25,6 +25,7 @@ from ..format.findings import Finding
 from ..format.oserrors import describe
 from . import security
 from .security import SESSION_COOKIE
+from .service import Unavailable
 from .state import Office, Upload
 from .upload import BadForm, TooLarge, discard, receive
 
@@ -89,8 +90,16 @@ def same_origin(request: Request) -> bool:
 
 
 def board_nonce(request: Request) -> str | None:
-    """The board session's nonce, when the request carries a live session cookie."""
-    return request.app.state.signer.session_nonce(request.cookies.get(SESSION_COOKIE))
+    """The board session's nonce, when the request carries a live session cookie: signed by us,
+    unexpired, and still open on the server (not logged out, no new password since)."""
+    nonce = request.app.state.signer.session_nonce(request.cookies.get(SESSION_COOKIE))
+    return nonce if nonce is not None and request.app.state.collection.store.session_open(nonce) else None
+
+
+def secure(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS (directly, or through the trusted proxy): then
+    cookies are marked Secure, never sent over plain HTTP."""
+    return request.url.scheme == "https"
 
 
 def board_only(view: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -140,6 +149,23 @@ async def take(request: Request, subject: str) -> tuple[Path, str] | Response:
     return got.file, got.filename
 
 
+async def take_in(request: Request, office: Office, subject: str, by_board: bool = False) -> int | Response:
+    """An upload for ``office`` received, stored, checked and counted: its id; or the page that says
+    why not (a quota reached, before the body is read when it already is; the disk failing)."""
+    collection = request.app.state.collection
+    try:
+        refused = collection.over_quota(office, by_board)
+        if refused:
+            return message(request, 429, "已达上限", refused)
+        taken = await take(request, subject)
+        if isinstance(taken, Response):
+            return taken
+        accepted = await collection.accept(office, *taken, by_board=by_board)
+    except OSError as exc:  # the data folder full or read-only: said, never a bare 500
+        return storage_failed(request, exc)
+    return message(request, 429, "已达上限", accepted) if isinstance(accepted, str) else accepted
+
+
 def office_of(request: Request) -> Office:
     """The office whose link (its token) the request came by; 404 for any other token."""
     office = request.app.state.collection.store.office_by_token(request.path_params["token"])
@@ -156,18 +182,32 @@ def upload_of(request: Request, office_id: int | None) -> Upload:
     return upload
 
 
-def annotated(request: Request, upload: Upload) -> FileResponse:
+async def annotated(request: Request, upload: Upload) -> Response:
     """An upload's annotated copy; 404 for a file that could not be read (nothing to mark)."""
     if not upload.readable:
         raise HTTPException(404)
-    return FileResponse(request.app.state.collection.annotated(upload), media_type=XLSX,
-                        filename=f"标注_{upload.name}")
+    try:
+        path = await request.app.state.collection.annotated(upload)
+    except Unavailable as exc:
+        return unavailable(request, "标注副本", exc)
+    return FileResponse(path, media_type=XLSX, filename=f"标注_{upload.name}")
+
+
+def unavailable(request: Request, what: str, exc: Exception) -> Response:
+    """The page of a workbook the workers could not make (too heavy, too slow)."""
+    LOG.warning("%s未能生成：%s", what, exc)
+    return message(request, 503, f"{what}暂时无法生成", f"{what}未能生成（{exc}）。页面上列出的问题不受影响；"
+                   "如需帮助请告知汇总单位。")
 
 
 def storage_failed(request: Request, exc: OSError) -> Response:
     """The page when the data folder cannot take a file (full, read-only …): a 503 that says so in
     Chinese, and a line in the server's log for the consolidator (with the system's own words)."""
     LOG.error("收集目录无法写入（%s）：%s", describe(exc), exc)
+    try:  # the board's log too, when the database can still take a line
+        request.app.state.collection.store.log(f"收集目录无法写入（{describe(exc)}），一次上传未能保存")
+    except Exception:  # noqa: BLE001 (the same full disk: the server's log has it)
+        pass
     return message(request, 503, "暂时无法保存", f"服务器的收集目录无法写入（{describe(exc)}），这次上传没有保存。"
                    "请稍后重试，或告知汇总单位。")
 

@@ -32,6 +32,8 @@ _FILE: dict[str, tuple[str, str, str]] = {
     "F-TOO-BIG": ("error",
                   "文件解压后过大：部件 {part} 为 {size} MB（累计 {total} MB，压缩比 {ratio}:1），超过上限 {limit} MB",
                   "如确属正常文件，可用 {flag} 提高上限后重试。"),
+    "F-TOO-BIG/lying": ("error", "文件内部的大小信息不实：部件 {part} 声明解压后为 {declared} MB，实际解压已超过 {size} MB，已停止读取",
+                        "文件可能已损坏或被改动过，请在 Excel 或 WPS 中重新保存后报送。"),
     "F-TOO-MANY-PARTS": ("error", "文件内部部件过多（{count} 个，上限 {limit} 个）", "如确属正常文件，可用 {flag} 提高上限后重试。"),
     "F-UNREADABLE": ("error", "无法读取文件：{detail}", "请确认文件是 Excel 工作簿（.xlsx），未加密、未损坏。"),
     "F-CRASH": ("error", "读取此文件时校验程序出错（{detail}），其他文件不受影响",

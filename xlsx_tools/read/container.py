@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OFFICE_DOCUMENT = "/officeDocument"
 MB = 1024 * 1024
+CHUNK = 1024 * 1024  # bytes inflated at a time: memory stays bounded whatever a part claims
 #: binary formats that share the OLE2 container with legacy .xls, told apart by their suffix
 OLE2_FORMATS = {".et": "WPS 表格文件（.et）", ".ett": "WPS 表格模板（.ett）", ".xlt": "Excel 97-2003 模板（.xlt）"}
 
@@ -68,10 +70,10 @@ class Package:
 
     def read(self, part: str) -> bytes:
         try:
-            return self.zf.read(part)
+            return _inflate(self.zf, self.zf.getinfo(part), self.name, self.limits)
         except KeyError:
             raise Refused(registered("F-CORRUPT", file=self.name, detail=f"缺少部件 {part}")) from None
-        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
             raise Refused(registered("F-CORRUPT", file=self.name, detail=f"{part}：{exc}")) from None
 
     def cells(self, sheet: str, max_row: int, max_col: int) -> SheetCells:
@@ -146,6 +148,9 @@ def _precheck(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
     cap = limits.max_uncompressed_mb * MB
     total = 0
     for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # Excel and WPS use no other
+            detail = f"部件 {info.filename} 使用了工作簿不使用的压缩方式（{info.compress_type}）"
+            raise Refused(registered("F-CORRUPT", file=name, detail=detail))
         total += info.file_size
         if info.file_size > cap or total > cap:
             ratio = info.file_size / max(info.compress_size, 1)
@@ -153,6 +158,51 @@ def _precheck(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
                 "F-TOO-BIG", file=name, part=info.filename, size=round(info.file_size / MB, 1),
                 total=round(total / MB, 1), limit=limits.max_uncompressed_mb, ratio=round(ratio),
                 flag=Limits.FLAGS["max_uncompressed_mb"]))
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits) -> bytes:
+    """A part's bytes, inflated here a chunk at a time and counted against the size its directory
+    entry declares and the limit: a part that inflates past either is stopped there (F-TOO-BIG),
+    never inflated whole into memory first. (``zipfile`` alone inflates up to 2 GB in one call and
+    trusts the declared size.)"""
+    raw_info = zipfile.ZipInfo(info.filename, info.date_time)  # the member's compressed bytes, as stored
+    raw_info.header_offset, raw_info.flag_bits = info.header_offset, info.flag_bits
+    raw_info.compress_size = raw_info.file_size = info.compress_size
+    raw_info.compress_type, raw_info.CRC = zipfile.ZIP_STORED, None  # (the CRC is checked below)
+    cap = limits.max_uncompressed_mb * MB
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    out, size, crc = [], 0, 0
+    with zf.open(raw_info) as fh:
+        while True:
+            if inflater is None:
+                data = fh.read(CHUNK)
+            elif inflater.unconsumed_tail:
+                data = inflater.decompress(inflater.unconsumed_tail, CHUNK)
+            elif inflater.eof:
+                break
+            else:
+                more = fh.read(CHUNK)
+                data = inflater.decompress(more, CHUNK) if more else inflater.flush()
+                if not more and not data:
+                    break
+            if not data:
+                if inflater is None:
+                    break
+                continue
+            size += len(data)
+            if size > info.file_size or size > cap:
+                if size > cap:
+                    raise Refused(registered("F-TOO-BIG", file=name, part=info.filename, size=round(size / MB, 1),
+                                             total=round(size / MB, 1), limit=limits.max_uncompressed_mb,
+                                             ratio=round(size / max(info.compress_size, 1)),
+                                             flag=Limits.FLAGS["max_uncompressed_mb"]))
+                raise Refused(registered("F-TOO-BIG/lying", file=name, part=info.filename,
+                                         declared=round(info.file_size / MB, 3), size=round(size / MB, 3)))
+            crc = zlib.crc32(data, crc)
+            out.append(data)
+    if size != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile(f"部件 {info.filename} 的大小或校验值与目录不符")
+    return b"".join(out)
 
 
 def _part(folder: str, target: str) -> str:

@@ -4,13 +4,19 @@
 Here each worker is a process of our own: it takes a chunk of files, says which file it is on, and
 the parent kills it when that file overruns its time. A hang, a native crash or an exhausted
 memory limit then costs that one file, and the rest of its chunk goes to a fresh worker.
+
+:func:`run` works through a list and returns when all is done (the batch commands);
+:class:`Service` takes work at any time and hands each result back the moment it is ready (the
+collection server: a heavy file delays only itself).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -38,9 +44,26 @@ Task = Callable[[Sequence[Any], Callable[[int], None]], list[Any]]
 Fail = Callable[[Any, str], Any]
 
 
+#: in a worker process: whether it is one, and how the work it is on says it is still going
+_HERE: dict[str, Any] = {"worker": False, "beat": None}
+
+
+def in_worker() -> bool:
+    """Whether this process is one of our workers (which work inline rather than start their own)."""
+    return _HERE["worker"]
+
+
+def heartbeat() -> None:
+    """Said by long work inside a :class:`Service` job (a summary reading file after file): it is
+    progressing, so its time limit starts again. Elsewhere it does nothing."""
+    if _HERE["beat"] is not None:
+        _HERE["beat"]()
+
+
 def _serve(conn: Connection, task: Task, memory_mb: int, owner: int | None = None) -> None:  # in the worker
     die_with_parent(owner)
     _limit_memory(memory_mb)
+    _HERE["worker"] = True
     while True:
         message = conn.recv()
         if message is None:
@@ -124,6 +147,7 @@ class _Run:
     fail: Fail
     budget: Budget
     done: Callable[[int], None] | None
+    each: Callable[[int, Any], None] | None = None  # told each result as it comes
     results: dict[int, Any] = field(default_factory=dict)
     chunks: dict[int, list[int]] = field(default_factory=dict)  # chunk id → item positions
     queue: deque[int] = field(default_factory=deque)  # chunk ids waiting for a worker
@@ -139,6 +163,8 @@ class _Run:
         self.results[position] = result
         if self.done is not None:
             self.done(1)
+        if self.each is not None:
+            self.each(position, result)
 
 
 _START: dict[str, str | None] = {"method": None}
@@ -176,24 +202,132 @@ def run(items: Sequence[Any], task: Task, fail: Fail, jobs: int, budget: Budget 
     workers: list[_Worker] = []
     try:
         while state.queue or any(w.chunk is not None for w in workers):
-            busy = [w for w in workers if w.chunk is not None]
-            while state.queue and len(busy) < jobs:
-                idle = next((w for w in workers if w.chunk is None), None) or _start(ctx, task, budget, workers)
-                _assign(idle, state)
-                busy.append(idle)
-            now = time.monotonic()
-            timeout = max(0.0, min(w.deadline for w in busy) - now)
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
-            for w in busy:
-                if w.conn in ready or w.process.sentinel in ready:
-                    _receive(w, state, workers)
-            now = time.monotonic()
-            for w in [w for w in workers if w.chunk is not None and w.deadline <= now]:
-                _lose(w, state, workers, "timeout")
+            _step(state, workers, ctx, jobs)
     finally:
         for w in workers:
             _stop(w)
     return [state.results[i] for i in range(len(items))]
+
+
+def _step(state: _Run, workers: list[_Worker], ctx, jobs: int, wake: Connection | None = None) -> None:
+    """Give queued chunks to idle workers, wait for a message, a death, a deadline (or ``wake``),
+    take what came and kill what overran."""
+    busy = [w for w in workers if w.chunk is not None]
+    while state.queue and len(busy) < jobs:
+        idle = next((w for w in workers if w.chunk is None), None) or _start(ctx, state.task, state.budget, workers)
+        _assign(idle, state)
+        busy.append(idle)
+    now = time.monotonic()
+    timeout = max(0.0, min(w.deadline for w in busy) - now) if busy else None
+    ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy] + ([wake] if wake else []), timeout)
+    if wake is not None and wake in ready:
+        while wake.poll():
+            wake.recv()
+    for w in busy:
+        if w.conn in ready or w.process.sentinel in ready:
+            _receive(w, state, workers)
+    now = time.monotonic()
+    for w in [w for w in workers if w.chunk is not None and w.deadline <= now]:
+        _lose(w, state, workers, "timeout")
+
+
+class Lost(Exception):
+    """Work a :class:`Service` worker could not finish: it overran its time (``reason`` "timeout")
+    or died ("crash": a native crash, the memory limit)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Failed(Exception):
+    """Work that raised in its worker: the exception's type and text (the worker itself goes on)."""
+
+
+def _call(items: Sequence[tuple[Callable, tuple]], beat: Callable[[int], None]) -> list:  # in the worker
+    """The service workers' task: call each function on its arguments, telling how each ended."""
+    out = []
+    for i, (function, args) in enumerate(items):
+        beat(i)
+        _HERE["beat"] = lambda i=i: beat(i)
+        try:
+            out.append(("ok", function(*args)))
+        except Exception as exc:  # said to the caller, the worker stays
+            out.append(("failed", f"{type(exc).__name__}: {exc}"[:500]))
+        finally:
+            _HERE["beat"] = None
+    return out
+
+
+class Service:
+    """Worker processes for a server: ``submit`` a module-level function and its arguments at any
+    time; it runs in a worker under the budget (time, reset by :func:`heartbeat`; memory), and its
+    future is settled the moment it ends — with its value, :class:`Failed`, or :class:`Lost`.
+
+    At most ``jobs`` run at once; the workers and their thread exist only while there is work
+    (a burst starts fresh workers, so no worker keeps the memory of a heavy file)."""
+
+    def __init__(self, jobs: int, budget: Budget = Budget()):
+        self.jobs, self.budget = max(1, jobs), budget
+        self._lock = threading.Lock()
+        self._incoming: deque[tuple[Callable, tuple, concurrent.futures.Future]] = deque()
+        self._futures: dict[int, concurrent.futures.Future] = {}
+        self._running = False
+        self._wake_read, self._wake_write = multiprocessing.Pipe(duplex=False)
+
+    def submit(self, function: Callable, *args: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            self._incoming.append((function, args, future))
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._loop, name="nianbao-workers", daemon=True).start()
+            else:
+                self._wake_write.send(None)
+        return future
+
+    def _loop(self) -> None:
+        state = _Run({}, _call, lambda item, reason: Lost(reason), self.budget, None)
+
+        def settle(position: int, result: Any) -> None:  # nothing kept once its caller has it
+            del state.items[position], state.results[position]
+            self._settle(self._futures.pop(position), result)
+
+        state.each = settle
+        ctx = _context()
+        workers: list[_Worker] = []
+        try:
+            while True:
+                with self._lock:
+                    while self._incoming:
+                        function, args, future = self._incoming.popleft()
+                        position = state.next_id
+                        state.items[position] = (function, args)
+                        self._futures[position] = future
+                        state.add_chunk([position])
+                    if not state.queue and not any(w.chunk is not None for w in workers):
+                        self._running = False
+                        return
+                _step(state, workers, ctx, self.jobs, self._wake_read)
+        except BaseException as exc:  # our environment failing (no processes): every waiting caller hears it
+            with self._lock:
+                self._running = False
+                for future in self._futures.values():
+                    future.set_exception(exc)
+                self._futures.clear()
+            raise
+        finally:
+            for w in workers:
+                _stop(w)
+
+    @staticmethod
+    def _settle(future: concurrent.futures.Future, result: Any) -> None:
+        if isinstance(result, Lost):
+            future.set_exception(result)
+        elif result[0] == "failed":
+            future.set_exception(Failed(result[1]))
+        else:
+            future.set_result(result[1])
 
 
 def _start(ctx, task: Task, budget: Budget, workers: list[_Worker]) -> _Worker:
