@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +63,9 @@ class Server:
                 self.stop()
                 raise RuntimeError(f"nianbao serve exited: {(self.folder / 'serve.log').read_text()}")
             try:
-                requests.get(self.base, timeout=2, verify=False)
+                with warnings.catch_warnings():  # (a test certificate: whether it answers is all we ask here)
+                    warnings.simplefilter("ignore")
+                    requests.get(self.base, timeout=2, verify=False)
                 return self
             except requests.RequestException:  # not listening yet
                 time.sleep(0.2)

@@ -110,6 +110,7 @@ def serve(roster, year, data, host, port, deadline, url, max_upload_mb, new_pass
     guard = Guard(per_client=max_connections_per_client, exempt=frozenset(trusted_proxy))
     config = uvicorn.Config(app, log_level="warning", workers=1, http=guarded(guard),
                             limit_concurrency=max(64, open_files_allowed() - 256), timeout_keep_alive=5,
+                            timeout_graceful_shutdown=5,  # (a TLS client that never closes would hold a stop)
                             proxy_headers=bool(trusted_proxy), forwarded_allow_ips=list(trusted_proxy) or None,
                             ssl_certfile=str(certfile) if tls else None, ssl_keyfile=str(keyfile) if tls else None)
     uvicorn.Server(config).run(sockets=[listening])
