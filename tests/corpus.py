@@ -424,9 +424,9 @@ def _media_bomb(m):
     return bomb(m.good, "xl/media/bomb.bin", 150)
 
 
-@case(18, "18/F-CORRUPT__declared-size-too-small.xlsx", refusal=True)
+@case(18, "18/F-TOO-BIG__declared-size-too-small.xlsx", refusal=True)
 def _declared_small(m):
-    """The directory says 1,000 bytes; the data inflates to the whole sheet (Bad CRC-32 on reading)."""
+    """The directory says 1,000 bytes; the data inflates to the whole sheet (stopped past 1,000)."""
     part = sheet_part("表三").encode()
     data = bytearray(m.good)
     for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory

@@ -446,7 +446,7 @@ http {{
     client_max_body_size 25m;
     location / {{
       proxy_pass http://127.0.0.1:{upstream};
-      proxy_set_header Host $host:$server_port;
+      proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_read_timeout 300s;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from click.testing import CliRunner
 from conftest import OTHER
 from fills import CODE, correct_values, write_filled
@@ -106,6 +107,7 @@ def test_safe_filename_keeps_chinese_and_drops_what_windows_refuses():
     assert safe_filename("...") == "_"
 
 
+@pytest.mark.slow  # five CLI subprocesses
 def test_every_command_that_reads_a_roster_says_its_problems_alike(tmp_path, fmt):
     """template, validate, merge, import and serve print the same roster findings."""
     import os
