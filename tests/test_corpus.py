@@ -104,7 +104,8 @@ def test_every_refusal_is_decided_before_parsing(bad_corpus, monkeypatch):
     monkeypatch.setattr(container, "read_cells", parser_reached)
     decided_early = {"F-EMPTY", "F-NOT-XLSX", "F-ENCRYPTED", "F-LEGACY-XLS", "F-FORMAT", "F-STRICT-OOXML",
                      "F-TOO-BIG", "F-TOO-MANY-PARTS"}
-    cases = [c for c in corpus.CASES if c.code in decided_early]
+    # (a directory that lies about a part's size is found out only while that part inflates: 18)
+    cases = [c for c in corpus.CASES if c.code in decided_early and c.number != 18]
     assert len(cases) >= 14
     for c in cases:
         report = read_path(bad_corpus.path(c))

@@ -112,7 +112,8 @@ def test_the_bad_input_corpus_through_the_page(tmp_path, bad_corpus):
              and not c.name.startswith("~$") and c.code not in ("F-LOCKFILE", "F-IGNORED")]
     expected = {Path(r.file).resolve(): {(f.code, f.severity) for f in r.findings}
                 for r in validate_paths([bad_corpus.path(c) for c in cases], budget=Budget(seconds=TIMEOUT))}
-    server = Server(tmp_path, make_roster(tmp_path, range(1, 3)), max_upload_mb=20, timeout=TIMEOUT).start()
+    server = Server(tmp_path, make_roster(tmp_path, range(1, 3)), max_upload_mb=20, timeout=TIMEOUT,
+                    extra=["--max-uploads-per-hour", "0"]).start()  # the whole corpus through one link
     try:
         link = list(server.links().values())[0]
 
