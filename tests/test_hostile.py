@@ -325,7 +325,7 @@ def test_six_hundred_slow_sockets_do_not_take_the_service_away(tmp_path):
         for _ in range(80):  # one address: 64 connections at most
             s = socket.socket()
             s.settimeout(10)
-            s.bind(("127.0.9.9", 0))
+            s.bind(("127.0.99.99", 0))
             s.connect(("127.0.0.1", server.port))
             greedy.append(s)
         time.sleep(1)
@@ -342,6 +342,9 @@ def test_six_hundred_slow_sockets_do_not_take_the_service_away(tmp_path):
         for s in greedy:
             s.close()
         assert _timed_get(server.base + "/")[0] == 200
+        said = (tmp_path / "serve.log").read_text(encoding="utf-8")
+        assert "来自 127.0.99.99 的连接超过 64 个" in said and "的请求头迟迟未送完" in said  # each said, not flooded
+        assert said.count("127.0.99.99") == 1
     finally:
         for s in slow:
             s.close()

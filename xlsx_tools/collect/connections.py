@@ -12,12 +12,17 @@ carries every client's connections.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 TICK = 1.0  # how often a connection looks at its own clock (seconds)
+LOG = logging.getLogger("nianbao.serve")
+QUIET = 60.0  # one log line per address and kind of cut in this many seconds (a flood is one line)
+_said: dict[tuple[str, str], float] = {}
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ def guarded(guard: Guard) -> type[H11Protocol]:
             if host and host not in guard.exempt:
                 if clients.get(host, 0) >= guard.per_client:
                     transport.abort()  # no request read yet: nothing to answer
+                    _say(host, f"来自 {host} 的连接超过 {guard.per_client} 个，多出的连接已断开")
                     return
                 clients[host] = clients.get(host, 0) + 1
                 self._counted = host
@@ -84,10 +90,22 @@ def guarded(guard: Guard) -> type[H11Protocol]:
                             and now - self._last > guard.body_seconds)
             if slow_headers or stalled_body:
                 self.transport.abort()
+                host = self.client[0] if self.client else "?"
+                _say(host, f"来自 {host} 的请求{'头' if slow_headers else '内容'}迟迟未送完，连接已断开")
                 return
             self._tick = self.loop.call_later(TICK, self._watch)
 
     return Guarded
+
+
+def _say(host: str, text: str) -> None:
+    """A line in the server's log, at most once a minute for each address and kind of cut."""
+    now, key = time.monotonic(), (host, text)
+    if now - _said.get(key, -QUIET) >= QUIET:
+        _said[key] = now
+        if len(_said) > 10_000:  # addresses come and go: forget the old ones
+            _said.clear()
+        LOG.warning(text)
 
 
 def _clients(server_state) -> dict[str, int]:

@@ -196,8 +196,8 @@ async def annotated(request: Request, upload: Upload) -> Response:
 def unavailable(request: Request, what: str, exc: Exception) -> Response:
     """The page of a workbook the workers could not make (too heavy, too slow)."""
     LOG.warning("%s未能生成：%s", what, exc)
-    return message(request, 503, f"{what}暂时无法生成", f"{what}未能生成（{exc}）。页面上列出的问题不受影响；"
-                   "如需帮助请告知汇总单位。")
+    return message(request, 503, f"{what}暂时无法生成", f"{what}未能生成（{exc}）。页面上列出的问题照常有效，"
+                   "可以按它们逐项修改；如需帮助请告知汇总单位。")
 
 
 def storage_failed(request: Request, exc: OSError) -> Response:
