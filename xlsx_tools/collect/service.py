@@ -86,7 +86,7 @@ class Collection:
             if refused:
                 remove_quietly(tmp)
                 return refused
-            sha, size = self.store.keep(tmp)
+            sha, size = await to_thread.run_sync(self.store.keep, tmp)  # (hashing 20 MB: not in the loop)
             report = for_office(await self.checker.check(self.store.path_of(sha), filename, sha), office)
             judge_reports([report], self.context, self.fmt)
             upload_id = self.store.record(office.id, sha, filename, size, by_board, report.readable, report.findings)
@@ -108,7 +108,8 @@ class Collection:
                        else "处理时内存不足或进程异常退出")
                 raise Unavailable(why) from None
             except pool.Failed as failed:
-                raise Unavailable("生成时出错") from failed
+                memory = str(failed).startswith("MemoryError")
+                raise Unavailable("处理时内存不足" if memory else "生成时出错") from failed
 
     # the board ----------------------------------------------------------------------------
     def rows(self) -> list[Row]:
