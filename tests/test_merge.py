@@ -224,6 +224,7 @@ def test_a_summary_mixed_with_its_own_agencies_is_a_clear_error(batch, tmp_path)
     assert table_values(out) == summed([batch["values"][n] for n in (0, 1, 5)])
 
 
+@pytest.mark.slow  # CLI subprocesses (the quick tier's budget)
 def test_prefer_newest_takes_the_later_fill_date_and_says_so(tmp_path):
     folder = tmp_path / "in"
     old = write(folder / "旧.xlsx", agency(4, {"id.filled_on": dated(20)}))
@@ -245,6 +246,7 @@ def test_prefer_newest_takes_the_later_fill_date_and_says_so(tmp_path):
     assert run.returncode == 1 and "无法确定哪一份较新" in run.stderr
 
 
+@pytest.mark.slow  # CLI subprocesses (the quick tier's budget)
 def test_output_inside_an_input_folder_or_equal_to_an_input_is_refused_before_reading(tmp_path):
     folder = tmp_path / "in"
     good = write(folder / "a.xlsx", agency(0))
@@ -416,6 +418,7 @@ def test_cross_year_is_quiet_when_everything_carries_over(tmp_path):
     assert not codes & {"X1", "X2", "C4"}
 
 
+@pytest.mark.slow  # CLI subprocesses (the quick tier's budget)
 def test_previous_must_be_last_years_summary(tmp_path):
     folder = tmp_path / "in"
     good = write(folder / "a.xlsx", agency(0))

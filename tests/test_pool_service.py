@@ -40,16 +40,16 @@ def where() -> bool:
 
 @pytest.fixture
 def service():
-    return pool.Service(2, pool.Budget(seconds=1.5))
+    return pool.Service(2, pool.Budget(seconds=0.6))
 
 
 def test_a_quick_job_is_answered_while_a_slow_one_still_runs(service):
-    slow = service.submit(pause, 1.0)
+    slow = service.submit(pause, 0.5)
     start = time.monotonic()
     quick = service.submit(pause, 0.01)
     assert quick.result(timeout=5) == 0.01
-    assert time.monotonic() - start < 0.8 and not slow.done()
-    assert slow.result(timeout=5) == 1.0
+    assert time.monotonic() - start < 0.4 and not slow.done()
+    assert slow.result(timeout=5) == 0.5
 
 
 def test_a_job_past_its_time_is_lost_and_the_next_one_runs(service):
@@ -61,7 +61,7 @@ def test_a_job_past_its_time_is_lost_and_the_next_one_runs(service):
 
 
 def test_a_heartbeat_keeps_long_work_alive(service):
-    assert service.submit(beating, 6, 0.5).result(timeout=20) == "done"  # 3 s of work, 1.5 s budget
+    assert service.submit(beating, 5, 0.25).result(timeout=20) == "done"  # 1.25 s of work, 0.6 s budget
 
 
 def test_failures_and_crashes_reach_only_their_caller(service):

@@ -216,6 +216,7 @@ def test_pdf_pages_fit_the_text_block_with_every_glyph(pdfs, tmp_path):
     assert next(tmp_path.glob("p*.png")).stat().st_size > 10_000
 
 
+@pytest.mark.slow  # CLI subprocesses (the quick tier's budget)
 def test_the_signature_closes_the_report_with_the_unit_and_its_date(tmp_path):
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
