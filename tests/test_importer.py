@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
+from xlsx_tools.check.validate import validate_paths
 from xlsx_tools.consolidate.roster import Agency, Roster
 from xlsx_tools.format.declaration import load
 from xlsx_tools.published.conversion import import_one, import_paths
@@ -151,17 +152,42 @@ def test_a_title_split_over_two_lines():
     assert "IMP-OUTSIDE" not in codes(result)
 
 
-@pytest.mark.parametrize("old,new", [
-    ("信息内容\t本年制发件数\t本年废止件数\t现行有效件数", "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量"),
-    ("(六) 其他处理\t1. 申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t",
-     "(六) 其他处理\t"),
-])
-def test_the_2019_format_is_recognised_and_refused(tmp_path, old, new):
+OLD_HEADER = ("信息内容\t本年制发件数\t本年废止件数\t现行有效件数",
+              "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量")
+OLD_ROW = ("(六) 其他处理\t1. 申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t", "(六) 其他处理\t")
+
+
+@pytest.mark.parametrize("edits", [[OLD_HEADER], [OLD_HEADER, OLD_ROW]])
+def test_the_2019_format_is_recognised_and_refused(tmp_path, edits):
+    text = SEED
+    for old, new in edits:
+        text = edit(text, old, new)
     source = tmp_path / "2019.txt"
-    source.write_text(edit(SEED, old, new), encoding="utf-8")
+    source.write_text(text, encoding="utf-8")
     outcome = import_one(source, tmp_path / "2019.xlsx", now=NOW)
     assert outcome.target is None and not (tmp_path / "2019.xlsx").exists()
     assert [f.code for f in outcome.findings if f.severity == "error"] == ["S5"]
+
+
+def test_a_2021_report_with_one_2019_style_row_imports_with_that_rows_finding(tmp_path):
+    """The issue's report: 表三's （六）其他处理 printed as one row, the rest in the 2021 format. It is
+    imported as 2021, the row is a finding at its line, and every other check still runs."""
+    text = edit(SEED, *OLD_ROW)
+    result = run(text)
+    old = [f for f in result.findings if f.code == "IMP-OLD-ROW"]
+    assert len(old) == 1 and old[0].message.startswith("第61行：“(六) 其他处理”")
+    assert "S5" not in codes(result) and not result.refused
+    kept = {k: v for k, v in numbers(result).items() if not k.startswith("t3.results_total.")}
+    assert kept == {k: v for k, v in numbers(BASE).items() if not k.startswith("t3.other_no_correction.")}
+    assert result.values["t3.results_total.natural"] == 17  # a total whose part is missing: kept as published
+    source = tmp_path / "2021.txt"
+    source.write_text(text, encoding="utf-8")
+    outcome = import_one(source, tmp_path / "2021.xlsx", now=NOW)
+    assert outcome.target is not None and outcome.target.exists()
+    assert "IMP-OLD-ROW" in [f.code for f in outcome.findings]
+    checked = validate_paths([outcome.target])[0]  # the workbook is checked like any other: the row's cells blank
+    assert checked.readable and {(f.code, f.sheet, f.cell[1:]) for f in checked.findings if f.code == "S7"} == {
+        ("S7", "表三", "26")}
 
 
 def test_gb18030_text_and_the_roster():
@@ -215,3 +241,38 @@ def test_a_gbk_web_page_without_a_charset():
             "<table><tr><td>行政处罚</td><td>3</td></tr></table></body></html>")
     lines = html_lines(page.encode("gb18030"))
     assert [ln.cells for ln in lines] == [("二、主动公开政府信息情况",), ("行政处罚", "3")]
+
+
+def test_a_row_label_one_space_from_its_number_is_read():
+    """「行政许可 0」 copied as plain text: one space is a cell boundary when the label is a row's."""
+    result = run(edit(SEED, "行政许可\t0\t\t", "行政许可 0"))
+    assert "IMP-GLUED" not in codes(result) and numbers(result) == numbers(BASE)
+    glued = run(edit(SEED, "行政许可\t0\t\t", "行政许可0"))  # no space at all: still not split, still said
+    assert "IMP-GLUED" in codes(glued) and "t2.licensing.decisions" not in glued.values
+
+
+def _piped(text: str) -> str:
+    """The seed as a conversion tool gives it in markdown: every tab-separated row a pipe row, a rule
+    line under each table's first row, headings marked with ### and bold."""
+    out, in_table = [], False
+    for line in text.split("\n"):
+        if "\t" in line:
+            cells = line.split("\t")
+            out.append("| " + " | ".join(cells) + " |")
+            if not in_table:
+                out.append("|" + "---|" * len(cells))
+            in_table = True
+            continue
+        in_table = False
+        if line[:2] in ("一、", "二、", "三、", "四、", "五、", "六、"):
+            line = f"### **{line}**"
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_markdown_and_pipe_tables_read_like_any_other():
+    piped = _piped(SEED)
+    assert "| 行政许可 | 0 |" in piped and "### **三、收到和处理政府信息公开申请情况**" in piped
+    result = run(piped)
+    assert numbers(result) == numbers(BASE)
+    assert not {"IMP-UNPLACED", "IMP-NO-TABLES", "S1/import-missing", "IMP-UNKNOWN-LINE"} & set(codes(result))

@@ -44,14 +44,15 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
         if section is None:
             front.append(line)
         elif section.table or rows.is_row(line):
-            if rows.feed(line) == "2019":
-                return out
+            rows.feed(line)
         else:
             narrative.setdefault(section.key, []).append(line)
     rows.end_tail()
     rows.flush_fragments()
     rows.flush_lone()
     rows.settle()
+    if old_format(rows, out):  # the 2019 format, by all the document shows
+        return out
     if not rows.rows_seen:
         out.note("IMP-NO-TABLES")
         out.refused = True
@@ -62,3 +63,17 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
     rows.short_rows(doc.lines)
     rows.totals()
     return out
+
+
+def old_format(rows: TableRows, out: Imported) -> bool:
+    """Whether the document is a 2019-format report, weighing all it showed: two or more of the old
+    format's own labels (表二's 2019 columns, its rows, 表三's single （六） row) are a 2019 report,
+    refused; one alone in a 2021 report is that row's finding (IMP-OLD-ROW), and the rest imports."""
+    if len(rows.signs) >= 2:
+        line, label = next(iter(rows.signs.values()))
+        out.note("S5/import", line, label=label)
+        out.refused = True
+        return True
+    for line, label in rows.signs.values():
+        out.note("IMP-OLD-ROW", line, label=label)
+    return False

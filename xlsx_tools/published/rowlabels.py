@@ -2,17 +2,20 @@
 alias), the start of one cut short by wrapping, or — reworded (a character added or dropped, 和/及
 swapped, a near-synonym) — the one declared label it is close to (rapidfuzz). Also what is no
 label at all: a single character or an ordinal alone (a label printed one character a line), a
-piece of the table's header, a label with its numbers run into it.
+piece of the table's header, a label with its numbers run into it (or one space away from them).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 
 from ..format.declaration import Table
 from .document import Line
 from .labels import Index, Row, key_of, loose, value_of
 
+_SPACED = re.compile(r"^(?P<label>.*[^\d\s.,，])\s(?P<numbers>[\d.,，]+(?:\s[\d.,，]+)*)$")  # 「行政许可 0」
 _TRAILING_NUMBER = re.compile(r"^(?P<label>.*?[^\d.,])(?P<digits>[\d.,]+)$")
 NEAR = 80  # how similar (rapidfuzz ratio, 0–100) a reworded label must be to the declared one
 MARGIN = 10  # and how much closer to it than to any other row's label
@@ -91,6 +94,27 @@ class RowLabels:
         headers = [h for h, owner in self.index.headers.items() if owner in (table.key, "")]
         words = [key_of(w) for w in label.split()]
         return all(len(w) >= 2 and any(w in h for h in headers) for w in words)
+
+    def unspaced(self, line: Line, table: Table | None) -> Line:
+        """The line with a row label and its numbers set apart when one space is all that separates
+        them (「行政许可 0」 copied as plain text): split only where the label is a row's. In text laid
+        out by position the parts' places are not known (NaN, as for Chinese text)."""
+        if line.merged:
+            return line
+        cells: list[str] = []
+        x: list[float] = []
+        for i, cell in enumerate(line.cells):
+            m = _SPACED.match(cell)
+            if m and value_of(cell, self.index.placeholders) is None and self.match(m["label"], table):
+                parts = [m["label"], *m["numbers"].split()]
+                cells += parts
+                x += [math.nan] * len(parts)
+            else:
+                cells.append(cell)
+                x += [line.x[i]] if line.x else []
+        if len(cells) == len(line.cells):
+            return line
+        return dataclasses.replace(line, cells=tuple(cells), x=tuple(x))
 
     def glued(self, label: str, table: Table | None) -> bool:
         """A row label with its numbers run into it (a web page flattened without cell separators)."""

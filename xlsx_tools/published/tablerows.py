@@ -51,6 +51,7 @@ class TableRows:
         self.header_words: dict[tuple[str, int], list[tuple[str, float]]] = {}
         self.headers_seen: set[str] = set()  # tables whose header was printed
         self.lone: list[Line] = []  # lines of one number and nothing else, in a run
+        self.signs: dict[str, tuple[Line, str]] = {}  # the 2019 format's own labels seen: where, as printed
 
     # -- the walk ---------------------------------------------------------------------------
     def is_row(self, line: Line) -> bool:
@@ -74,9 +75,10 @@ class TableRows:
         cells = self.labels.visible(line)[0]
         return cells[-1] if cells else ""
 
-    def feed(self, line: Line) -> str | None:
-        """Place one line of a table section; ``"2019"`` when it shows the 2019 format (the walk stops)."""
+    def feed(self, line: Line) -> None:
+        """Place one line of a table section (a 2019-format label is noted in ``signs``, weighed later)."""
         self.order += 1
+        line = self.labels.unspaced(line, self.table)
         cells, x = self.labels.visible(line)
         if not cells:
             return None  # one character of a label printed down the page
@@ -87,11 +89,13 @@ class TableRows:
         covered = [kept[len(cells) - len(values) + i] in line.merged for i in range(len(values))]
         has_values = any(not v.blank for v in values)
         keys = [key_of(c, self.index.aliases) for c in labels]
-        for k, text in zip(keys, labels, strict=True):
-            if k in self.index.signature2019:
-                return self._refuse_2019(line, text)
+        signs = [(k, text) for k, text in zip(keys, labels, strict=True) if k in self.index.signature2019]
         if keys and keys[-1] == self.index.single_other_2019 and has_values:  # no 1./2./3. sub-rows
-            return self._refuse_2019(line, labels[-1])
+            signs.append((keys[-1], labels[-1]))
+        if signs:  # weighed with the whole document after the walk (matcher.old_format)
+            for k, text in signs:
+                self.signs.setdefault(k, (line, text))
+            return None
         if not has_values:
             if not self._blank_row(line, cells, labels, keys):
                 self._label_line(line, keys)
@@ -362,11 +366,6 @@ class TableRows:
         if v.blank:
             return  # left empty: the validator reports the blank (S7)
         self.out.set(key, v.stored, line, note)
-
-    def _refuse_2019(self, line: Line, label: str) -> str:
-        self.out.note("S5/import", line, label=label)
-        self.out.refused = True
-        return "2019"
 
     # -- after the walk ---------------------------------------------------------------------
     def settle(self) -> None:
