@@ -276,3 +276,45 @@ def test_markdown_and_pipe_tables_read_like_any_other():
     result = run(piped)
     assert numbers(result) == numbers(BASE)
     assert not {"IMP-UNPLACED", "IMP-NO-TABLES", "S1/import-missing", "IMP-UNKNOWN-LINE"} & set(codes(result))
+
+
+META = "名称：洛龙区科技园街道办事处 2024 年政府信息公开工作 年度报告\n索引号：11410311MB1234567X/2025-00012\n" \
+       "发布机构：洛龙区科技园街道办事处\t发文日期：2025-01-18\t公开日期：{published}\n"
+
+
+def _with_metadata(published: str) -> str:
+    title = SEED.splitlines()[2]
+    return SEED.replace(title, META.format(published=published), 1)
+
+
+def test_a_web_pages_metadata_block_gives_the_date_not_the_name():
+    result = run(_with_metadata("2025-01-20"))
+    assert result.values["id.name"] == "洛龙区科技园街道办事处" and result.values["id.year"] == 2024
+    facts = {f.name: (f.value, f.source) for f in result.facts}
+    assert facts["published"] == (dt.date(2025, 1, 20), "网页信息栏")  # 公开日期 before 发文日期
+    assert facts["index"][0] == "11410311MB1234567X/2025-00012" and facts["publisher"][0] == "洛龙区科技园街道办事处"
+    assert "IMP-LATE" not in codes(result) and "IMP-OUTSIDE" not in codes(result)
+    assert numbers(result) == numbers(BASE)
+
+
+def test_a_report_published_after_31_january_is_late_and_says_its_source():
+    result = run(_with_metadata("2025年2月3日"))
+    late = [f for f in result.findings if f.code == "IMP-LATE"]
+    assert len(late) == 1 and "2025-02-03" in late[0].message and "网页信息栏" in late[0].message
+    assert "2025-01-31" in late[0].message
+    signed = run(SEED.rstrip("\n") + "\n\n洛龙区科技园街道办事处\n2025年3月1日\n")  # no metadata: the signature's date
+    assert [f.source for f in signed.facts] == ["落款日期"] and "IMP-LATE" in codes(signed)
+    given = import_document(Document("年报.txt", "文本", text_lines(_with_metadata("2025-02-03"))), FMT,
+                            deadline=dt.date(2025, 2, 28))
+    assert "IMP-LATE" not in codes(given)  # a --deadline of its own
+
+
+def test_the_publication_facts_are_in_the_import_record(tmp_path):
+    source = tmp_path / "网页.txt"
+    source.write_text(_with_metadata("2025-01-20"), encoding="utf-8")
+    outcome = import_one(source, tmp_path / "网页.xlsx", now=NOW)
+    from openpyxl import load_workbook
+
+    rows = [r for r in load_workbook(outcome.target)["导入记录"].iter_rows(values_only=True) if any(r)]
+    assert any(r[0] == "发布日期" and r[1] == "2025-01-20" and r[4] == "网页信息栏" for r in rows)
+    assert any(r[0] == "索引号" for r in rows)

@@ -5,7 +5,8 @@ Owns ``nianbao import``, in the order its data flows: a published file is read b
 suffix names (:mod:`sources` → :mod:`plaintext`, :mod:`word`, :mod:`webpage`, :mod:`pdfdoc`) into a
 :class:`document.Document` (:mod:`document`) of lines of cells, each naming its place in the source; :mod:`matcher`
 walks the lines — :mod:`headings`, :mod:`tablerows` (:mod:`rowlabels` names a row, :mod:`columns`
-a column) and :mod:`texts`, comparing labels as :mod:`labels` says — into an
+a column), :mod:`texts` and :mod:`metadata` (the page's 发布日期、索引号 …), comparing labels as
+:mod:`labels` says — into an
 :class:`imported.Imported` (:mod:`imported`); :mod:`record` writes it into the template with its 导入记录 sheet, and
 :mod:`conversion` runs the whole batch and validates what it wrote. Writing a report is the next
 stage's (``report``).

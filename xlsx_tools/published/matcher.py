@@ -13,9 +13,11 @@ the validator reports it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..consolidate.roster import Roster
 from ..format.declaration import Format, Section, load
-from . import texts
+from . import metadata, texts
 from .document import Document, Line
 from .headings import Headings
 from .imported import Imported
@@ -23,8 +25,10 @@ from .labels import index
 from .tablerows import TableRows
 
 
-def import_document(doc: Document, fmt: Format | None = None, roster: Roster | None = None) -> Imported:
-    """Match a published report's lines to the declared format (see the module docstring)."""
+def import_document(doc: Document, fmt: Format | None = None, roster: Roster | None = None,
+                    deadline: dt.date | None = None) -> Imported:
+    """Match a published report's lines to the declared format (see the module docstring); its
+    publication date is held to ``deadline`` (default: 31 January after the report's year)."""
     fmt = fmt or load()
     out = Imported(doc.name, doc.kind)
     headings = Headings(fmt, index(fmt), out)
@@ -59,6 +63,7 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
         return out
     texts.identity(front, out, fmt, roster)
     texts.sections(narrative, headings.seen, out, fmt)
+    _on_time(doc.lines, out, fmt, deadline)
     rows.missing(headings.seen)
     rows.short_rows(doc.lines)
     rows.totals()
@@ -77,3 +82,19 @@ def old_format(rows: TableRows, out: Imported) -> bool:
     for line, label in rows.signs.values():
         out.note("IMP-OLD-ROW", line, label=label)
     return False
+
+
+def _on_time(lines: list[Line], out: Imported, fmt: Format, given: dt.date | None) -> None:
+    """The publication date (the page's metadata; else the date under the signature) against the
+    deadline: IMP-LATE when after it (a report that gives no date is not judged here)."""
+    if not any(f.name == "published" for f in out.facts):
+        signed = metadata.signature_date(lines, fmt)
+        if signed is not None:
+            out.facts.append(signed)
+    published = next((f for f in out.facts if f.name == "published"), None)
+    year = out.values.get("id.year")
+    if published is not None and isinstance(year, int):
+        due = metadata.deadline(year, fmt, given)
+        if published.value > due:
+            out.note("IMP-LATE", published.line, date=published.value.isoformat(), source=published.source,
+                     deadline=due.isoformat())

@@ -77,12 +77,18 @@ def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
         sheet, span = layout.locate(p.key)
         value = p.value if not isinstance(p.value, str) or len(p.value) <= RECORD_TEXT else p.value[:RECORD_TEXT] + "…"
         rows.append([n, sheet, span.ref, _labels(fmt, p.key), value, p.line.where, p.line.text[:RECORD_TEXT], p.note])
+    if imported.facts:  # the publication date, 索引号 … (for whether it was published on time)
+        rows += [[], [spec["facts_title"]], spec["facts_headers"]]
+        heads.append(len(rows))
+        names = spec["metadata_facts"]
+        rows += [[names[f.name], f.value.isoformat() if hasattr(f.value, "isoformat") else f.value, f.line.where,
+                  f.line.text[:RECORD_TEXT], f.source] for f in imported.facts]
     for r, values in enumerate(rows, 1):
         for c, value in enumerate(values, 1):
             cell = ws.cell(r, c)
             set_value(cell, value)
             cell.alignment = Alignment(vertical="top", wrap_text=c > 3)
-    for r in (1, 3, heads[1] - 1):
+    for r in (1, 3, *(h - 1 for h in heads[1:])):
         ws.cell(r, 1).font = Font(name=style.HEADING_FONT, bold=True)
     for r in heads:
         for c in range(1, 9):

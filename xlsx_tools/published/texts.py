@@ -14,16 +14,20 @@ from ..format.declaration import Format
 from .document import Line
 from .imported import Imported
 from .labels import MARKDOWN
+from .metadata import front_facts
 
 
 def identity(front: list[Line], out: Imported, fmt: Format, roster: Roster | None) -> None:
     """单位名称 and 年度 from the title, the rest of 基本信息 from the roster (or the name)."""
     pattern = re.compile(fmt.importer["title_pattern"])
+    facts, metadata_lines, titles = front_facts(front, fmt)  # a web page's 名称/索引号/发布日期 block
+    out.facts += facts
+    shown = {id(ln): titles.get(i, ln.text) for i, ln in enumerate(front)}  # 名称：… read without its label
     # the title on one line, or the agency's name on the line above the rest of it
     candidates = [(ln,) for ln in front] + list(zip(front, front[1:], strict=False))
     used: tuple[Line, ...] = ()
     for lines in candidates:
-        text = "".join(re.sub(r"\s+", "", MARKDOWN.sub("", ln.text)) for ln in lines)
+        text = "".join(re.sub(r"\s+", "", MARKDOWN.sub("", shown[id(ln)])) for ln in lines)
         m = pattern.match(text)
         if m and m["name"]:
             used = lines
@@ -33,7 +37,7 @@ def identity(front: list[Line], out: Imported, fmt: Format, roster: Roster | Non
             break
     else:
         out.note("IMP-TITLE")
-    rest = [ln for ln in front if ln not in used]
+    rest = [ln for i, ln in enumerate(front) if ln not in used and i not in metadata_lines]
     if rest:
         out.note("IMP-OUTSIDE", count=len(rest), first=rest[0].where, last=rest[-1].where, text=rest[0].text[:30])
 
