@@ -318,3 +318,33 @@ def test_the_publication_facts_are_in_the_import_record(tmp_path):
     rows = [r for r in load_workbook(outcome.target)["导入记录"].iter_rows(values_only=True) if any(r)]
     assert any(r[0] == "发布日期" and r[1] == "2025-01-20" and r[4] == "网页信息栏" for r in rows)
     assert any(r[0] == "索引号" for r in rows)
+
+
+def test_a_web_page_with_its_sites_metadata_table(tmp_path):
+    """The issue's page: the site's metadata block (a table of 名称/索引号/发布机构/发布日期) before the
+    report, the report's tables as HTML tables."""
+    import html
+
+    title = SEED.splitlines()[2]
+    rows, body = [], []
+    for line in SEED.splitlines()[3:]:
+        if "\t" in line:
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in line.split("\t")) + "</tr>")
+            continue
+        if rows:
+            body.append("<table>" + "".join(rows) + "</table>")
+            rows = []
+        if line.strip():
+            body.append(f"<p>{html.escape(line)}</p>")
+    meta = ("<table class='meta'><tr><td>索引号：</td><td>114103/2025-00012</td>"
+            "<td>发布机构：</td><td>科技园街道</td></tr>"
+            f"<tr><td>名称：</td><td colspan='3'>{html.escape(title)}</td></tr>"
+            "<tr><td>发布日期：</td><td>2025-02-05</td></tr></table>")
+    page = tmp_path / "年报.html"
+    page.write_text(f"<html><head><meta charset='utf-8'></head><body>{meta}<h1>{html.escape(title)}</h1>"
+                    f"{''.join(body)}</body></html>", encoding="utf-8")
+    outcome = import_one(page, tmp_path / "年报.xlsx", now=NOW)
+    imported = outcome.imported
+    assert imported.values["id.name"] == "洛龙区科技园街道办事处"
+    assert {f.name: f.value for f in imported.facts}["published"] == dt.date(2025, 2, 5)
+    assert "IMP-LATE" in [f.code for f in outcome.findings]
