@@ -348,3 +348,26 @@ def test_a_web_page_with_its_sites_metadata_table(tmp_path):
     assert imported.values["id.name"] == "洛龙区科技园街道办事处"
     assert {f.name: f.value for f in imported.facts}["published"] == dt.date(2025, 2, 5)
     assert "IMP-LATE" in [f.code for f in outcome.findings]
+
+
+def test_a_table_of_which_nothing_was_read_is_one_error_and_its_text_checks_wait(tmp_path):
+    """表三 not read at all (here: gone from the text, as a picture would be): one IMP-TABLE-UNREAD,
+    no row-by-row noise, and the text's "共收到 17 起" is not reported against an empty 表三."""
+    lines = SEED.splitlines()
+    start = lines.index("三、收到和处理政府信息公开申请情况")
+    end = lines.index("四、政府信息公开行政复议、行政诉讼情况")
+    source = tmp_path / "无表三.txt"
+    source.write_text("\n".join(lines[:start + 1] + lines[end:]), encoding="utf-8")
+    (outcome,) = import_paths([source], tmp_path / "out", now=NOW)
+    unread = [f for f in outcome.findings if f.code == "IMP-TABLE-UNREAD"]
+    assert len(unread) == 1 and "表三" in unread[0].message
+    assert not [f for f in outcome.findings if f.code == "IMP-MISSING-ROW" and "表三" in f.message]
+    checked = outcome.report.findings
+    assert any(f.sheet == "表三" and "暂不进行" in f.message for f in checked)  # said once: held, not "应为 0"
+    assert not [f for f in checked if f.code.startswith("T") and "应为 0" in f.message], \
+        [f.message for f in checked if f.code.startswith("T")]
+    whole = tmp_path / "完整.txt"  # the quiet side: with 表三, the text is checked against it
+    whole.write_text(SEED, encoding="utf-8")
+    (complete,) = import_paths([whole], tmp_path / "out2", now=NOW)
+    assert "IMP-TABLE-UNREAD" not in [f.code for f in complete.findings]
+    assert not any("暂不进行" in f.message for f in complete.report.findings)

@@ -76,7 +76,7 @@ def _add(path: Path, files: list[Path], notes: list[Report]) -> None:
         files.append(path)
 
 
-def _read_one(item: tuple[str, str], limits: Limits | None) -> Report:
+def read_one(item: tuple[str, str], limits: Limits | None) -> Report:
     """Read one file (its path, and the name findings give it); whatever goes wrong costs this file
     only (F-CRASH), never the batch."""
     path, name = item
@@ -92,7 +92,7 @@ def _read_chunk(paths, beat, limits: Limits | None, convert: Callable[[Report], 
     reports = []
     for i, item in enumerate(paths):
         beat(i)
-        reports.append(_read_one(item, limits))
+        reports.append(read_one(item, limits))
     beat(pool.WHOLE_CHUNK)
     validate_reports(reports)
     return [convert(r) for r in reports] if convert else reports

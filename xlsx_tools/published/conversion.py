@@ -18,7 +18,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from ..check.validate import collect, validate_paths
+from ..check.validate import collect, read_one, validate_reports
 from ..consolidate.roster import Roster
 from ..format.declaration import Format, load
 from ..format.findings import Finding, registered
@@ -105,8 +105,11 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
     outcomes += pool.run(items, task, functools.partial(_lost, budget=budget), jobs or pool.default_jobs(), budget,
                          chunk_size=4)
     written = [o for o in outcomes if o.target is not None]
-    for o, report in zip(written, validate_paths([o.target for o in written]), strict=True):
+    reports = [read_one((str(o.target), str(o.target)), None) for o in written]  # our own workbooks: read here
+    for o, report in zip(written, reports, strict=True):
+        report.unread_tables |= o.imported.unread if o.imported else set()  # nothing read: no "应为 0"
         o.report = report
+    validate_reports(reports)  # one stacked run, as nianbao validate does
     return outcomes
 
 

@@ -37,6 +37,7 @@ class Imported:
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False  # nothing worth a workbook (2019 format, no table found)
     facts: list = field(default_factory=list)  # metadata.Fact: the publication date, 索引号 … (not in the template)
+    unread: set[str] = field(default_factory=set)  # tables of which no value was read (their checks held back)
 
     def set(self, key: str, value: Any, line: Line, note: str = "") -> None:
         """Place a value, naming the line it came from."""

@@ -392,6 +392,10 @@ class TableRows:
         """Rows the source lacks, and 总计 columns the source lacks (computed by the template). 表四
         printed with its header and without its row of numbers is blank, not missing."""
         for table in self.fmt.tables:
+            if not any(k.startswith(f"{table.key}.") for k in self.rows_seen) and table.key not in self.headers_seen:
+                self.out.note("IMP-TABLE-UNREAD", table=table.name)  # once, not a row at a time; checks held
+                self.out.unread.add(table.key)
+                continue
             for block in table.blocks:
                 if (block.layout == "bands" and table.key in self.headers_seen
                         and f"{table.key}.*" not in self.rows_seen):
