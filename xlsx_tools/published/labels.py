@@ -19,7 +19,7 @@ from ..read.reader import label_key
 from ..read.values import NUMBER, split_unit
 
 MARKDOWN = re.compile(r"^\s*(?:#{1,6}\s*|[*>]+\s*)+|\**\s*$")
-_ORDINAL = re.compile(r"^(?:\(?[一二三四五六七八九十]+\)|[一二三四五六七八九十]+[、.]|\d+[.、)]?)")
+_ORDINAL = re.compile(r"^(?:\(?[一二三四五六七八九十]+\)|[一二三四五六七八九十]+[、.]|\(\d+\)|\d+[.、)]?)")  # (1) too
 
 
 @dataclass(frozen=True)
