@@ -373,7 +373,8 @@ def test_a_table_of_which_nothing_was_read_is_one_error_and_its_text_checks_wait
     assert not any("暂不进行" in f.message for f in complete.report.findings)
 
 
-@pytest.mark.parametrize("numbered", ["1、属于国家秘密", "（1）属于国家秘密", "(1)属于国家秘密", "①属于国家秘密", "1）属于国家秘密"])
+@pytest.mark.parametrize("numbered", ["1、属于国家秘密", "（1）属于国家秘密", "(1)属于国家秘密", "①属于国家秘密",
+                                      "1）属于国家秘密"])
 def test_sub_rows_numbered_in_any_style_are_read_without_a_warning(numbered):
     result = run(edit(SEED, "1. 属于国家秘密", numbered))
     assert numbers(result) == numbers(BASE)
