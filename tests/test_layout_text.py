@@ -242,3 +242,18 @@ def test_a_bare_number_is_a_page_number_only_at_a_page_edge():
     assert numbers(result) == numbers(BASE) and codes(result) == QUIET  # 「7」 ends page 1: a page number
     inside = "\n".join(lines[:at + 1] + ["                 7"] + lines[at + 1:])
     assert "IMP-UNPLACED" in codes(run(inside))  # in the middle of a page it is a number nobody placed
+
+
+@pytest.mark.parametrize("on", [0, 1, -1], ids=["first", "middle", "last"])
+def test_a_label_numbered_1_wrapped_over_blank_lines(on):
+    """The issue's PDF text: a label numbered 「2、」, wrapped over three lines with blank lines between
+    them, its numbers on one of them; the row is read and （七）总计 agrees with its parts."""
+    pieces = ["2、申请人逾期未按收费通知", "要求缴纳费用、行政机关不再处", "理其政府信息公开申请"]
+    values = values_of(LAID, LONG)
+    on = on % len(pieces)
+    wrapped = []
+    for i, p in enumerate(pieces):
+        wrapped += ([""] if i else []) + [row(p, values if i == on else [], indent=4)]
+    result = run(replace_line(LAID, LONG, wrapped))
+    assert numbers(result) == numbers(BASE)
+    assert codes(result) <= QUIET | {"IMP-NEAR-LABEL"}

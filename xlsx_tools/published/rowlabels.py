@@ -58,16 +58,21 @@ class RowLabels:
         return None
 
     def prefix(self, label: str, table: Table | None) -> tuple[Row, str] | None:
-        """A label cut short by wrapping: the one row label it starts (at least four characters)."""
+        """A label cut short by wrapping: the one row label it starts (at least four characters),
+        as printed or under another numbering (「2、申请人逾期未按…」 starts 「2.申请人逾期未按…」)."""
         k = key_of(label, self.index.aliases)
         if len(loose(k)) < 4:
             return None
-        hits = {r.item.key: (r, full) for full, rs in self.index.rows.items() for r in rs
-                if full.startswith(k) and full != k and (table is None or r.table.key == table.key)}
-        if len(hits) != 1:
-            return None
-        row, full = next(iter(hits.values()))
-        return row, full[len(k):]
+        for start, bare in ((k, False), (loose(k), True)):
+            hits = {r.item.key: (r, loose(full) if bare else full) for full, rs in self.index.rows.items() for r in rs
+                    if (loose(full) if bare else full).startswith(start) and (loose(full) if bare else full) != start
+                    and (table is None or r.table.key == table.key)}
+            if len(hits) == 1:
+                row, full = next(iter(hits.values()))
+                return row, full[len(start):]
+            if hits:
+                return None  # the start of several rows: not guessed
+        return None
 
     def near(self, label: str, table: Table | None) -> tuple[Row, float] | None:
         """The one declared row label a reworded label is close to (a character added or dropped,
