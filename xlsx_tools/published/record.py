@@ -78,11 +78,11 @@ def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
         value = p.value if not isinstance(p.value, str) or len(p.value) <= RECORD_TEXT else p.value[:RECORD_TEXT] + "…"
         rows.append([n, sheet, span.ref, _labels(fmt, p.key), value, p.line.where, p.line.text[:RECORD_TEXT], p.note])
     if imported.facts:  # the publication date, 索引号 … (for whether it was published on time)
-        rows += [[], [spec["facts_title"]], spec["facts_headers"]]
+        rows += [[], [spec["facts_title"]], [None] * 3 + spec["facts_headers"]]  # under 项目/导入值/原文位置/原文/说明
         heads.append(len(rows))
         names = spec["metadata_facts"]
-        rows += [[names[f.name], f.value.isoformat() if hasattr(f.value, "isoformat") else f.value, f.line.where,
-                  f.line.text[:RECORD_TEXT], f.source] for f in imported.facts]
+        rows += [[None] * 3 + [names[f.name], f.value.isoformat() if hasattr(f.value, "isoformat") else f.value,
+                               f.line.where, f.line.text[:RECORD_TEXT], f.source] for f in imported.facts]
     for r, values in enumerate(rows, 1):
         for c, value in enumerate(values, 1):
             cell = ws.cell(r, c)
