@@ -7,6 +7,7 @@ source, for the 导入记录 and for whether the report was published on time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,21 +29,24 @@ class Fact:
     source: str
 
 
-def _pairs(fmt: Format) -> re.Pattern:
+@functools.cache
+def _pairs(fmt: Format) -> tuple[re.Pattern, dict[str, str]]:
+    """The pattern of one ``label：value`` pair of the declared metadata labels, and each label's kind."""
     labels = fmt.importer["metadata_labels"]
-    names = sorted((label for group in labels.values() for label in group), key=len, reverse=True)
-    alternatives = "|".join(map(re.escape, names))
-    return re.compile(rf"(?P<label>{alternatives})\s*[:：]\s*(?P<value>.*?)\s*(?=(?:{alternatives})\s*[:：]|$)")
+    by_label = {label: kind for kind, group in labels.items() for label in group}
+    alternatives = "|".join(map(re.escape, sorted(by_label, key=len, reverse=True)))
+    pattern = re.compile(rf"(?P<label>{alternatives})\s*[:：]\s*(?P<value>.*?)\s*(?=(?:{alternatives})\s*[:：]|$)")
+    return pattern, by_label
 
 
 def metadata(line: Line, fmt: Format) -> list[tuple[str, str, str]]:
     """The line's ``label：value`` pairs of the metadata block, as (kind, label, value): kind is
     ``published``, ``index``, ``publisher`` or ``title``; [] for a line that is not metadata."""
     text = " ".join(line.cells).strip()
-    by_label = {label: kind for kind, group in fmt.importer["metadata_labels"].items() for label in group}
-    pairs = [(by_label[m["label"]], m["label"], m["value"]) for m in _pairs(fmt).finditer(text) if m["value"]]
-    starts = _pairs(fmt).match(text)
-    return pairs if starts else []
+    pattern, by_label = _pairs(fmt)
+    if not pattern.match(text):
+        return []
+    return [(by_label[m["label"]], m["label"], m["value"]) for m in pattern.finditer(text) if m["value"]]
 
 
 def date_in(text: str) -> dt.date | None:
@@ -69,17 +73,17 @@ def front_facts(front: list[Line], fmt: Format) -> tuple[list[Fact], set[int], d
         pairs = metadata(line, fmt)
         if not pairs:
             continue
-        used.add(i)
         for kind, label, value in pairs:
             if kind == "title":
-                titles[i] = value
-                used.discard(i)  # the title line itself is matched as the title
+                titles[i] = value  # the title line itself is matched as the title
             elif kind == "published":
                 when = date_in(value)
                 if when is not None and (best is None or ranks[label] < best[0]):
                     best = (ranks[label], Fact("published", when, line, spec["metadata_source"]))
             elif not any(f.name == kind for f in facts):
                 facts.append(Fact(kind, value, line, spec["metadata_source"]))
+        if i not in titles:
+            used.add(i)
     if best is not None:
         facts.insert(0, best[1])
     return facts, used, titles

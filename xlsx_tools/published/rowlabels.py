@@ -63,9 +63,9 @@ class RowLabels:
         k = key_of(label, self.index.aliases)
         if len(loose(k)) < 4:
             return None
-        for start, bare in ((k, False), (loose(k), True)):
-            hits = {r.item.key: (r, loose(full) if bare else full) for full, rs in self.index.rows.items() for r in rs
-                    if (loose(full) if bare else full).startswith(start) and (loose(full) if bare else full) != start
+        for start, form in ((k, str), (loose(k), loose)):
+            hits = {r.item.key: (r, shown) for full, rs in self.index.rows.items() for shown in (form(full),)
+                    for r in rs if shown.startswith(start) and shown != start
                     and (table is None or r.table.key == table.key)}
             if len(hits) == 1:
                 row, full = next(iter(hits.values()))

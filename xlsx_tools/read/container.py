@@ -12,7 +12,7 @@ import io
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..format.findings import Finding, registered
@@ -153,11 +153,7 @@ def _precheck(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
             raise Refused(registered("F-CORRUPT", file=name, detail=detail))
         total += info.file_size
         if info.file_size > cap or total > cap:
-            ratio = info.file_size / max(info.compress_size, 1)
-            raise Refused(registered(
-                "F-TOO-BIG", file=name, part=info.filename, size=round(info.file_size / MB, 1),
-                total=round(total / MB, 1), limit=limits.max_uncompressed_mb, ratio=round(ratio),
-                flag=Limits.FLAGS["max_uncompressed_mb"]))
+            raise _too_big(name, info.filename, info.file_size, total, info.compress_size, limits)
 
 
 def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits) -> bytes:
@@ -173,29 +169,11 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limi
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
     out, size, crc = [], 0, 0
     with zf.open(raw_info) as fh:
-        while True:
-            if inflater is None:
-                data = fh.read(CHUNK)
-            elif inflater.unconsumed_tail:
-                data = inflater.decompress(inflater.unconsumed_tail, CHUNK)
-            elif inflater.eof:
-                break
-            else:
-                more = fh.read(CHUNK)
-                data = inflater.decompress(more, CHUNK) if more else inflater.flush()
-                if not more and not data:
-                    break
-            if not data:
-                if inflater is None:
-                    break
-                continue
+        for data in _pieces(fh, inflater):
             size += len(data)
-            if size > info.file_size or size > cap:
-                if size > cap:
-                    raise Refused(registered("F-TOO-BIG", file=name, part=info.filename, size=round(size / MB, 1),
-                                             total=round(size / MB, 1), limit=limits.max_uncompressed_mb,
-                                             ratio=round(size / max(info.compress_size, 1)),
-                                             flag=Limits.FLAGS["max_uncompressed_mb"]))
+            if size > cap:
+                raise _too_big(name, info.filename, size, size, info.compress_size, limits)
+            if size > info.file_size:
                 raise Refused(registered("F-TOO-BIG/lying", file=name, part=info.filename,
                                          declared=round(info.file_size / MB, 3), size=round(size / MB, 3)))
             crc = zlib.crc32(data, crc)
@@ -203,6 +181,29 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limi
     if size != info.file_size or crc != info.CRC:
         raise zipfile.BadZipFile(f"部件 {info.filename} 的大小或校验值与目录不符")
     return b"".join(out)
+
+
+def _pieces(fh, inflater) -> Iterator[bytes]:
+    """A member's bytes a chunk at a time: as stored, or inflated at most ``CHUNK`` bytes a step."""
+    for block in iter(lambda: fh.read(CHUNK), b""):
+        if inflater is None:
+            yield block
+            continue
+        data = inflater.decompress(block, CHUNK)
+        while data:
+            yield data
+            data = inflater.decompress(inflater.unconsumed_tail, CHUNK) if inflater.unconsumed_tail else b""
+        if inflater.eof:  # (anything after the stream's end is not the part's)
+            return
+    if inflater is not None:
+        yield inflater.flush()
+
+
+def _too_big(name: str, part: str, size: int, total: int, compressed: int, limits: Limits) -> Refused:
+    """F-TOO-BIG for a part of ``size`` bytes (``total`` with the parts before it)."""
+    return Refused(registered("F-TOO-BIG", file=name, part=part, size=round(size / MB, 1), total=round(total / MB, 1),
+                              limit=limits.max_uncompressed_mb, ratio=round(size / max(compressed, 1)),
+                              flag=Limits.FLAGS["max_uncompressed_mb"]))
 
 
 def _part(folder: str, target: str) -> str:

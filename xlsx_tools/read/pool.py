@@ -99,8 +99,6 @@ def die_with_parent(owner: int | None = None) -> None:
             time.sleep(1)
         os._exit(1)
 
-    import threading
-
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
