@@ -17,6 +17,7 @@ import pytest
 from batches import nianbao
 from conftest import ROOT, SEEDS
 from openpyxl import load_workbook
+from zoo import render_docx, render_html
 
 from xlsx_tools.consolidate.roster import read_roster
 from xlsx_tools.format.declaration import load
@@ -184,70 +185,13 @@ def test_every_value_is_traced_to_its_line(seed):
     assert published <= record_keys
 
 
-def _render_docx(text: str, path: Path) -> Path:
-    """The seed as a Word document: paragraphs, and each run of tab-separated lines as a table."""
-    import docx
-
-    document = docx.Document()
-    block: list[list[str]] = []
-
-    def table() -> None:
-        if block:
-            width = max(len(r) for r in block)
-            t = document.add_table(rows=len(block), cols=width)
-            for r, cells in enumerate(block):
-                for c, value in enumerate(cells):
-                    t.cell(r, c).text = value
-            block.clear()
-
-    for line in text.splitlines():
-        if "\t" in line:
-            block.append(line.split("\t"))
-            continue
-        table()
-        if line.startswith("#"):
-            document.add_heading(line.lstrip("# "), level=min(line.count("#"), 4))
-        elif line.strip():
-            document.add_paragraph(line)
-    table()
-    document.save(path)
-    return path
-
-
-def _render_html(text: str) -> bytes:
-    """The seed as a web page: <p>/<h*> for text, a <table> per run of rows; empty leading cells
-    are left out, as a rowspan above them would."""
-    out, rows = ["<html><head><meta charset='utf-8'><title>年报</title></head><body><div class='content'>"], []
-
-    def table() -> None:
-        if rows:
-            out.append("<table border='1'><tbody>" + "".join(rows) + "</tbody></table>")
-            rows.clear()
-
-    for line in text.splitlines():
-        if "\t" in line:
-            cells = line.split("\t")
-            while cells and not cells[0]:
-                cells.pop(0)
-            rows.append("<tr>" + "".join(f"<td><p>{c}</p></td>" for c in cells) + "</tr>\n")
-            continue
-        table()
-        if line.startswith("#"):
-            out.append(f"<h{line.count('#')}>{line.lstrip('# ')}</h{line.count('#')}>\n")
-        elif line.strip():
-            out.append(f"<p style='text-indent:2em'>{line}<br/></p>\n")
-    table()
-    out.append("</div><script>var x = '<p>一、总体情况</p>';</script></body></html>")
-    return "".join(out).encode("utf-8")
-
-
 @pytest.mark.parametrize("seed", SEED_DATA, ids=IDS)
 def test_word_and_web_renderings_import_to_the_same_values(tmp_path, seed):
     text = (SEEDS / seed.file).read_text(encoding="utf-8")
     from_text = import_document(read_seed(seed), FMT)
     from_docx = import_document(Document("x.docx", "Word 文档", docx_lines(
-        _render_docx(text, tmp_path / "x.docx").read_bytes(), MAX_MB)), FMT)
-    from_html = import_document(Document("x.html", "网页", html_lines(_render_html(text))), FMT)
+        render_docx(text, tmp_path / "x.docx").read_bytes(), MAX_MB)), FMT)
+    from_html = import_document(Document("x.html", "网页", html_lines(render_html(text))), FMT)
     expected = {k: v for k, v in expected_numbers(seed).items() if v is not None}
     for result in (from_docx, from_html):
         numbers = {k: v for k, v in result.values.items() if k.startswith("t")}

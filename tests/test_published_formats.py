@@ -14,6 +14,7 @@ from batches import nianbao
 from fills import write_filled
 from livecases import random_fill, with_blanks
 from roundtrip import FMT, SAMPLES, carried, differing
+from zoo import scanned_pdf
 
 from xlsx_tools.check.validate import validate_paths
 from xlsx_tools.published.conversion import import_one
@@ -53,30 +54,8 @@ def test_every_imported_value_names_its_page(pdfs, tmp_path):
     assert texts and all("页第" in p.line.where for p in texts)
 
 
-def _text_pdf(path: Path) -> Path:
-    """A minimal valid PDF with a drawing and no text at all: what a scanned report looks like to a reader."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-    ]
-    stream = b"0.5 g 72 72 451 698 re f 0 G 100 700 m 500 700 l S"
-    objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(out)
-    return path
-
-
 def test_a_scanned_pdf_is_its_own_finding(tmp_path):
-    outcome = import_one(_text_pdf(tmp_path / "扫描件.pdf"), tmp_path / "x.xlsx")
+    outcome = import_one(scanned_pdf(tmp_path / "扫描件.pdf"), tmp_path / "x.xlsx")
     assert [f.code for f in outcome.findings] == ["IMP-SCANNED"]
     assert "扫描件" in outcome.findings[0].message and "原始文档" in outcome.findings[0].hint
     assert outcome.target is None and not (tmp_path / "x.xlsx").exists()

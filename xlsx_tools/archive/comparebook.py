@@ -35,6 +35,7 @@ class Sheet:
     percent: set[int] = field(default_factory=set)  # columns shown as percentages
     frozen: int = 0  # columns kept in view when scrolling right
     text: set[int] = field(default_factory=set)  # columns of text, aligned left and wrapped
+    strong: set[int] = field(default_factory=set)  # rows (0 = the first body row) set in bold
 
 
 def _plain(value: Any) -> Any:
@@ -92,6 +93,8 @@ def _fields(c: Comparison, fmt: Format, name: str) -> Sheet:
         f = fmt.field(ch.key)
         table = fmt.table(f.table).name
         rate = ch.rate
+        if ch.delta not in (None, 0):
+            sheet.strong.add(len(sheet.rows))
         sheet.rows.append([table, "—".join(f.labels[:-1]) or f.labels[0], f.labels[-1], _plain(ch.last),
                            _plain(ch.now), _plain(ch.delta), round(rate, 4) if rate is not None else None])
     return sheet
@@ -124,47 +127,51 @@ def _reuse(c: Comparison, name: str) -> Sheet:
 
 # -- the workbook ---------------------------------------------------------------------------------------
 def write_workbook(c: Comparison, target: Path, fmt: Format | None = None) -> Path:
-    fmt = fmt or load()
-    names = fmt.compare["workbook"]
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet in sheets(c, fmt):
-        ws = wb.create_sheet(sheet.name)
-        width = len(sheet.headers[0])
-        ws.cell(1, 1, sheet.title).font = style.font(14, bold=True, heading=True)
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-        ws.row_dimensions[1].height = 28
-        for r, header in enumerate(sheet.headers, 3):
-            for col, text in enumerate(header, 1):
-                cell = ws.cell(r, col, text or None)
-                cell.font, cell.alignment, cell.border = style.font(10, bold=True), style.align(), style.BORDER
-                cell.fill = style.fill("DDEBF7")
-        _merge_headers(ws, sheet.headers)
-        first = 3 + len(sheet.headers)
-        styles: dict[tuple, Any] = {}  # one style made per kind of cell, copied to the rest (openpyxl is slow to style)
-        for r, row in enumerate(sheet.rows, first):
-            changed = sheet.name == names["fields"] and row[5] not in (None, 0)
-            for col, value in enumerate(row, 1):
-                cell = ws.cell(r, col, _plain(value))
-                kind = (col in sheet.text, changed, col in sheet.percent and isinstance(value, (int, float)))
-                if kind in styles:
-                    cell._style = copy(styles[kind])
-                    continue
-                cell.border = style.BORDER
-                cell.alignment = style.align("left" if kind[0] else "center")
-                cell.font = style.font(10, bold=changed)
-                if kind[2]:
-                    cell.number_format = "0.0%"
-                styles[kind] = copy(cell._style)
-            ws.row_dimensions[r].height = _height(row, sheet)
-        for col, w in enumerate(sheet.widths, 1):
-            ws.column_dimensions[get_column_letter(col)].width = w
-        ws.freeze_panes = ws.cell(first, 1 + sheet.frozen)
-        if sheet.rows:
-            ws.auto_filter.ref = f"A{first - 1}:{get_column_letter(width)}{first + len(sheet.rows) - 1}"
-        style.a4(ws, landscape=True, footer="第 &P 页，共 &N 页")
-        ws.print_title_rows = f"3:{first - 1}"  # the header on every printed page
+    for sheet in sheets(c, fmt or load()):
+        tabulate(wb.create_sheet(sheet.name), sheet)
     return save_workbook(wb, target)
+
+
+def tabulate(ws, sheet: Sheet) -> None:
+    """``sheet`` written onto ``ws``: its title, its headers, its rows, printed landscape with the
+    header on every page."""
+    width = len(sheet.headers[0])
+    ws.cell(1, 1, sheet.title).font = style.font(14, bold=True, heading=True)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.row_dimensions[1].height = 28
+    for r, header in enumerate(sheet.headers, 3):
+        for col, text in enumerate(header, 1):
+            cell = ws.cell(r, col, text or None)
+            cell.font, cell.alignment, cell.border = style.font(10, bold=True), style.align(), style.BORDER
+            cell.fill = style.fill("DDEBF7")
+        ws.row_dimensions[r].height = max(_height(header, sheet), 18)
+    _merge_headers(ws, sheet.headers)
+    first = 3 + len(sheet.headers)
+    styles: dict[tuple, Any] = {}  # one style made per kind of cell, copied to the rest (openpyxl is slow to style)
+    for r, row in enumerate(sheet.rows, first):
+        changed = r - first in sheet.strong
+        for col, value in enumerate(row, 1):
+            cell = ws.cell(r, col, _plain(value))
+            kind = (col in sheet.text, changed, col in sheet.percent and isinstance(value, (int, float)))
+            if kind in styles:
+                cell._style = copy(styles[kind])
+                continue
+            cell.border = style.BORDER
+            cell.alignment = style.align("left" if kind[0] else "center")
+            cell.font = style.font(10, bold=changed)
+            if kind[2]:
+                cell.number_format = "0.0%"
+            styles[kind] = copy(cell._style)
+        ws.row_dimensions[r].height = _height(row, sheet)
+    for col, w in enumerate(sheet.widths, 1):
+        ws.column_dimensions[get_column_letter(col)].width = w
+    ws.freeze_panes = ws.cell(first, 1 + sheet.frozen)
+    if sheet.rows:
+        ws.auto_filter.ref = f"A{first - 1}:{get_column_letter(width)}{first + len(sheet.rows) - 1}"
+    style.a4(ws, landscape=True, footer="第 &P 页，共 &N 页")
+    ws.print_title_rows = f"3:{first - 1}"  # the header on every printed page
 
 
 def _height(row: list[Any], sheet: Sheet) -> float:
@@ -202,10 +209,17 @@ th{background:#ddebf7}td.n{text-align:right}tr:nth-child(even) td{background:#f7
 
 
 def write_html(c: Comparison, target: Path, fmt: Format | None = None) -> Path:
-    title = html.escape(_title(c, fmt or load()))
+    fmt = fmt or load()
+    text = page(_title(c, fmt), sheets(c, fmt))
+    return write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def page(title: str, tables: list[Sheet], lead: str = "") -> str:
+    """One self-contained web page of ``tables`` under ``title`` (``lead``: HTML put before them)."""
+    title = html.escape(title)
     parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{title}</title>"
-             f"<style>{CSS}</style></head><body><h1>{title}</h1>"]
-    for sheet in sheets(c, fmt):
+             f"<style>{CSS}</style></head><body><h1>{title}</h1>{lead}"]
+    for sheet in tables:
         parts.append(f"<h2>{html.escape(sheet.name)}</h2><p>{html.escape(sheet.title)}</p><table>")
         for header in sheet.headers:
             parts.append("<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>")
@@ -218,8 +232,7 @@ def write_html(c: Comparison, target: Path, fmt: Format | None = None) -> Path:
             parts.append("<tr>" + "".join(cells) + "</tr>")
         parts.append("</table>")
     parts.append("</body></html>")
-    text = "\n".join(parts)
-    return write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return "\n".join(parts)
 
 
 SEVERITY_CLASS = {label: key for key, label in SEVERITY.items()}

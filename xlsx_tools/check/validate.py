@@ -141,6 +141,9 @@ def read_all(files: list[Path], limits: Limits | None = None, jobs: int | None =
                     functools.partial(_lost, budget=budget, convert=convert), jobs, budget, chunk, done)
 
 
+_CELL_CODES = {"S6", "S6-EXCEL-ERROR", "S7"}  # what the reader says of a single table cell (read.values)
+
+
 def validate_reports(reports: list[Report], fmt: Format | None = None) -> list[Report]:
     """Run the schemas over reports already read (one stacked validation) and order the findings."""
     fmt = fmt or load()
@@ -148,6 +151,9 @@ def validate_reports(reports: list[Report], fmt: Format | None = None) -> list[R
     order = {s.name: n for n, s in enumerate(workbook_layout(fmt).sheets)}
     for r in reports:
         r.findings.sort(key=lambda f: (order.get(f.sheet, -1), *parse_ref(f.cell), f.code))
+        unread = {t.sheet for t in fmt.tables if t.key in r.unread_tables}
+        if unread:  # a table not read has no cells to blame: its blanks are not the report's
+            r.findings = [f for f in r.findings if not (f.sheet in unread and f.code in _CELL_CODES)]
         for table in (t for t in fmt.tables if t.key in r.unread_tables):  # said once, not as "应为 0"
             r.findings.append(registered("STRUCT/held", code=table.structure_rule, file=r.file,
                                          sheet=table.sheet, table=table.name))

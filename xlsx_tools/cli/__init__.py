@@ -1,7 +1,7 @@
 """The ``nianbao`` command: a thin layer over the library (resolve arguments, call, render).
 
 One module per command or small group of commands (:mod:`template`, :mod:`validate`, :mod:`merge`,
-:mod:`importing`, :mod:`report`, :mod:`archive`, :mod:`compare`, :mod:`registers`, :mod:`serve`,
+:mod:`importing`, :mod:`assess`, :mod:`report`, :mod:`archive`, :mod:`compare`, :mod:`registers`, :mod:`serve`,
 :mod:`rules`, :mod:`addin`), the options and printing they share in :mod:`common`, the parser's own
 texts in Chinese in :mod:`chinese`; this module only assembles the group. :mod:`entry` is the
 console script's start.
@@ -15,6 +15,7 @@ from .. import __version__
 from . import chinese  # noqa: F401  (first: click's texts in Chinese before any command is built)
 from .addin import addin
 from .archive import archive
+from .assess import assess
 from .compare import compare
 from .importing import import_
 from .merge import merge
@@ -40,11 +41,12 @@ def main() -> None:
       nianbao validate 收到的报表/
       nianbao merge 收到的报表/ -o 汇总.xlsx --roster 名录.xlsx
       nianbao import 往年年报/ -o 往年工作簿/ --roster 名录.xlsx
+      nianbao assess 已发布年报/ -o 评估.xlsx --previous 上年年报/ --roster 名录.xlsx
       nianbao report 科技局2025.xlsx -o 年报文稿/
       nianbao rules R1
     """
 
 
-for command in (template, validate, merge, import_, report, archive, compare, register, tally, serve, rules,
+for command in (template, validate, merge, import_, assess, report, archive, compare, register, tally, serve, rules,
                 addin):
     main.add_command(command)

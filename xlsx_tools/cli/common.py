@@ -135,6 +135,18 @@ def echo_reports(reports, output_format: str) -> None:
     sys.exit(render.exit_code(reports))
 
 
+def deadline_option(command: Callable) -> Callable:
+    """``--deadline YYYY-MM-DD``, given as ``deadline`` (a date, or None: 31 January after each year)."""
+
+    @click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="日期",
+                  help="按时公布的截止日期（默认为报告年度次年的 1 月 31 日），例如 2025-01-31。")
+    @functools.wraps(command)
+    def with_deadline(*args, deadline, **kwargs):
+        return command(*args, deadline=deadline.date() if deadline else None, **kwargs)
+
+    return with_deadline
+
+
 def output_format_option(command: Callable) -> Callable:
     """``--format text|json``, given as ``output_format``."""
     return click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",

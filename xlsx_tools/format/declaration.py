@@ -237,6 +237,7 @@ class Format:
     report: dict[str, Any] = field(default_factory=dict)  # the generated published report
     compare: dict[str, Any] = field(default_factory=dict)  # nianbao compare: year over year
     register: dict[str, Any] = field(default_factory=dict)  # the application register and nianbao tally
+    assess: dict[str, Any] = field(default_factory=dict)  # nianbao assess: published reports judged
     summary_identity: tuple[IdentityField, ...] = ()  # extra 基本信息 rows of a summary workbook
     _fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -399,6 +400,7 @@ def parse(data: dict[str, Any]) -> Format:
         report=data["report"],
         compare=data["compare"],
         register=data["register"],
+        assess=data["assess"],
         summary_identity=_identity_fields(data["summary"]["fields"]),
     )
     _index_fields(fmt)

@@ -157,6 +157,8 @@ _IMPORT: dict[str, tuple[str, str, str]] = {
                      "核对原文：2021 年格式中这一项分为 3 行；在导入的工作簿中按原文分别填写。"),
     "IMP-LATE": ("error", "{where}：发布日期 {date}（{source}）晚于 {deadline}，未按时公布",
                  "年度报告须在 {deadline} 前公布；核对原文的发布日期。"),
+    "IMP-LATE/file": ("warning", "原文没有注明发布日期；{source}为 {date}，晚于 {deadline}，可能未按时公布",
+                      "文件属性不一定是发布日期：到发布网页核对实际发布日期。"),
     "S1/heading": ("warning", "{where}：标题“{found}”与格式不一致，按“{title}”导入", "将标题改为格式规定的写法。"),
     "S1/import-missing": ("error", "原文中没有“{title}”部分", "年报须有六个部分；核对原文是否完整。"),
     "IMP-TITLE": ("warning", "没有找到标题（“××单位××××年政府信息公开工作年度报告”），单位名称和报告年度未填写",

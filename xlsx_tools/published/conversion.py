@@ -80,8 +80,11 @@ def targets(files: list[Path], output: Path) -> dict[Path, Path]:
 def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = None,
                  max_mb: float | None = None, fmt: Format | None = None,
                  now: dt.datetime | None = None, max_pages: int | None = None, jobs: int | None = None,
-                 budget: pool.Budget | None = None) -> list[Outcome]:
-    """Import every source into a workbook under ``output`` and validate what was written."""
+                 budget: pool.Budget | None = None, deadline: dt.date | None = None,
+                 check: bool = True) -> list[Outcome]:
+    """Import every source into a workbook under ``output`` and validate what was written (unless
+    not ``check``); publication dates are held to ``deadline`` (default: 31 January after each
+    report's year)."""
     fmt = fmt or load()
     budget = budget or pool.Budget()
     # found as `nianbao validate` finds workbooks: recursively; hidden and system files skipped,
@@ -100,11 +103,14 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
     # worker processes, each file under a time limit (a PDF's table finder can take long), each
     # worker building the template once and resetting it between its reports
     load(), workbook_layout(fmt), _base()  # built before the workers fork: each inherits them
-    task = functools.partial(_import_chunk, roster=roster, max_mb=max_mb, now=now, max_pages=max_pages)
+    task = functools.partial(_import_chunk, roster=roster, max_mb=max_mb, now=now, max_pages=max_pages,
+                             deadline=deadline)
     items = [(str(f), str(plan[f])) for f in files]
     outcomes += pool.run(items, task, functools.partial(_lost, budget=budget), jobs or pool.default_jobs(), budget,
                          chunk_size=4)
     written = [o for o in outcomes if o.target is not None]
+    if not check:
+        return outcomes
     reports = [read_one((str(o.target), str(o.target)), None) for o in written]  # our own workbooks: read here
     for o, report in zip(written, reports, strict=True):
         report.unread_tables |= o.imported.unread if o.imported else set()  # nothing read: no "应为 0"
@@ -119,11 +125,11 @@ def _base():
     return template.build(fmt=load())
 
 
-def _import_chunk(items, beat, roster, max_mb, now, max_pages) -> list[Outcome]:  # runs in a worker
+def _import_chunk(items, beat, roster, max_mb, now, max_pages, deadline) -> list[Outcome]:  # runs in a worker
     out = []
     for i, (source, target) in enumerate(items):
         beat(i)
-        out.append(import_one(Path(source), Path(target), roster, max_mb, load(), now, max_pages, _base()))
+        out.append(import_one(Path(source), Path(target), roster, max_mb, load(), now, max_pages, _base(), deadline))
     return out
 
 
@@ -139,14 +145,14 @@ def _lost(item, reason: str, budget: pool.Budget) -> Outcome:
 
 def import_one(source: Path, target: Path, roster: Roster | None = None, max_mb: float | None = None,
                fmt: Format | None = None, now: dt.datetime | None = None, max_pages: int | None = None,
-               base: Workbook | None = None) -> Outcome:
+               base: Workbook | None = None, deadline: dt.date | None = None) -> Outcome:
     """One source into ``target``; every failure of the source becomes a finding on the outcome."""
     fmt = fmt or load()
     spec = fmt.importer
     outcome = Outcome(source)
     try:
         doc = read_document(source, spec["suffixes"], max_mb or spec["max_mb"], max_pages or spec["max_pages"])
-        outcome.imported = imported = import_document(doc, fmt, roster)
+        outcome.imported = imported = import_document(doc, fmt, roster, deadline)
     except Unreadable as exc:
         outcome.findings.append(registered(exc.key, file=source.name, detail=str(exc)))
         return outcome

@@ -64,6 +64,8 @@ class Document:
     kind: str  # what the source is, for messages: 文本, Word 文档, 网页
     lines: list[Line] = field(default_factory=list)
     encoding: str = ""
+    #: the file's own dates (a PDF's 修改日期, 创建日期), the weakest sign of when it was published
+    file_dates: list = field(default_factory=list)
 
 
 #: the lines at the top and at the bottom of a page where a running header or footer stands

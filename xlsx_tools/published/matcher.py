@@ -57,13 +57,14 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
     rows.settle()
     if old_format(rows, out):  # the 2019 format, by all the document shows
         return out
-    if not rows.rows_seen:
+    table_headings = [s.key for s in fmt.sections if s.table and s.key in headings.seen]
+    if not rows.rows_seen and not table_headings:  # not a report (its tables' headings are not there either)
         out.note("IMP-NO-TABLES")
         out.refused = True
         return out
     texts.identity(front, out, fmt, roster)
     texts.sections(narrative, headings.seen, out, fmt)
-    _on_time(doc.lines, out, fmt, deadline)
+    _on_time(doc, out, fmt, deadline)
     rows.missing(headings.seen)
     rows.short_rows(doc.lines)
     rows.totals()
@@ -84,17 +85,24 @@ def old_format(rows: TableRows, out: Imported) -> bool:
     return False
 
 
-def _on_time(lines: list[Line], out: Imported, fmt: Format, given: dt.date | None) -> None:
-    """The publication date (the page's metadata; else the date under the signature) against the
-    deadline: IMP-LATE when after it (a report that gives no date is not judged here)."""
+def _on_time(doc: Document, out: Imported, fmt: Format, given: dt.date | None) -> None:
+    """The publication date (the page's metadata; else the date under the signature; else, weakest,
+    the file's own date) against the deadline: IMP-LATE when after it. A file's own date only bounds
+    the publication from below (a file cannot be published before it is made, but a site may save it
+    again later), so it is a warning. A report that gives no date is not judged here."""
     if not any(f.name == "published" for f in out.facts):
-        signed = metadata.signature_date(lines, fmt)
+        signed = metadata.signature_date(doc.lines, fmt)
         if signed is not None:
             out.facts.append(signed)
+        elif doc.file_dates:
+            what, when = doc.file_dates[0]
+            source = fmt.importer["file_source"].format(kind=doc.kind, what=what)
+            out.facts.append(metadata.Fact("published", when, Line(source, (f"{what} {when.isoformat()}",)), source))
     published = next((f for f in out.facts if f.name == "published"), None)
     year = out.values.get("id.year")
     if published is not None and isinstance(year, int):
         due = metadata.deadline(year, fmt, given)
         if published.value > due:
-            out.note("IMP-LATE", published.line, date=published.value.isoformat(), source=published.source,
-                     deadline=due.isoformat())
+            weak = published.source not in (fmt.importer["metadata_source"], fmt.importer["signature_source"])
+            out.note("IMP-LATE/file" if weak else "IMP-LATE", published.line, date=published.value.isoformat(),
+                     source=published.source, deadline=due.isoformat())

@@ -12,7 +12,9 @@ encrypted PDF and a broken one are :class:`Unreadable` with their own message, n
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 from collections import Counter
 
 from ..format.findings import plain_detail
@@ -28,8 +30,14 @@ GAP = 5
 CELL = 1.2
 
 
-def pdf_lines(data: bytes, max_pages: int) -> list[Line]:
-    """A PDF's paragraphs and table rows, each naming its page."""
+#: the file's own dates (PDF date strings: D:20250120093000+08'00'), the later first
+DATES = (("ModDate", "修改日期"), ("CreationDate", "创建日期"))
+_PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})(\d{2})")
+
+
+def pdf_lines(data: bytes, max_pages: int, dates: list | None = None) -> list[Line]:
+    """A PDF's paragraphs and table rows, each naming its page; ``dates`` (if given) receives the
+    file's own dates from its document information, as (what, date), the modification first."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -46,6 +54,8 @@ def pdf_lines(data: bytes, max_pages: int) -> list[Line]:
         detail = f"{type(cause).__name__}：{cause}" if str(cause) else type(cause).__name__
         raise Unreadable(f"不是有效的 PDF 文件（{detail}）") from exc
     with pdf:
+        if dates is not None:
+            dates += file_dates(pdf.metadata or {})
         if len(pdf.pages) > max_pages:
             raise Unreadable(f"PDF 有 {len(pdf.pages)} 页，超过上限 {max_pages} 页（可用 --max-pages 提高上限）")
         items = []
@@ -57,6 +67,21 @@ def pdf_lines(data: bytes, max_pages: int) -> list[Line]:
     if not any(kind == "text" for kind, *_ in items) and not any(kind == "row" for kind, *_ in items):
         raise Unreadable(SCANNED, "IMP-SCANNED")
     return _lines(items)
+
+
+def file_dates(info: dict) -> list[tuple[str, dt.date]]:
+    """The document information's dates that parse, as (their Chinese name, date)."""
+    out = []
+    for key, name in DATES:
+        raw = info.get(key)
+        raw = raw.decode("latin-1", "replace") if isinstance(raw, bytes) else str(raw or "")
+        m = _PDF_DATE.match(raw.strip())
+        if m:
+            try:
+                out.append((name, dt.date(int(m[1]), int(m[2]), int(m[3]))))
+            except ValueError:
+                continue
+    return out
 
 
 def _page(page, number: int) -> list[tuple]:

@@ -38,7 +38,7 @@ def read_document(path: Path, kinds: dict[str, str], max_mb: float, max_pages: i
     elif suffix in (".html", ".htm"):
         doc.lines = html_lines(data)
     elif suffix == ".pdf":
-        doc.lines = pdf_lines(data, max_pages)
+        doc.lines = pdf_lines(data, max_pages, doc.file_dates)
     elif suffix in (".doc", ".wps"):
         doc.lines = docx_lines(_as_docx(path, kinds[suffix]), max_mb)
     else:
