@@ -17,6 +17,7 @@ FORMATS = ("txt", "html", "docx", "pdf")
 def render_docx(text: str, path: Path) -> Path:
     """The seed as a Word document: paragraphs, and each run of tab-separated lines as a table."""
     import docx
+    from docx.shared import Cm
 
     document = docx.Document()
     block: list[list[str]] = []
@@ -24,10 +25,16 @@ def render_docx(text: str, path: Path) -> Path:
     def table() -> None:
         if block:
             width = max(len(r) for r in block)
-            t = document.add_table(rows=len(block), cols=width)
+            t = document.add_table(rows=len(block), cols=width, style="Table Grid")  # ruled, as Word offers
+            t.autofit = False
             for r, cells in enumerate(block):
                 for c, value in enumerate(cells):
                     t.cell(r, c).text = value
+            # the label columns wide, the number columns narrow, as an office sets its tables
+            for c, column in enumerate(t.columns):
+                column.width = Cm(3.8 if c < 2 else 8.0 / (width - 2) if width > 4 else 2.5)
+                for cell in column.cells:
+                    cell.width = column.width
             block.clear()
 
     for line in text.splitlines():

@@ -21,6 +21,58 @@ PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*
 _BARE = re.compile(r"^\s*\d{1,4}\s*$")
 
 
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$|^[^|]*\S\s*\|(?:[^|]*\|)+[^|]*$")  # | a | b | or a | b | c
+_PIPE_RULE = re.compile(r":?-{2,}:?|")
+_MARKS = re.compile(r"^(\s*)#{1,6}\s+|\*\*|__")  # a markdown heading's marks, bold
+
+
+def unmarked(text: str) -> str:
+    """Text without markdown's heading marks and bold markers."""
+    return _MARKS.sub(lambda m: m[1] or "", text)
+
+
+def pipe_cells(text: str) -> tuple[str, ...] | None:
+    """A markdown or pipe table's row (``| 项目 | 自然人 | … |``) split at its bars; () for its rule
+    line (``|---|:--:|``); None for text that is no such row. Text pasted as markdown into a web
+    page or a Word document comes as such paragraphs, as it does in copied text."""
+    if not _PIPE_ROW.match(text):
+        return None
+    cells = [clean(c) for c in text.strip().strip("|").split("|")]
+    return () if all(_PIPE_RULE.fullmatch(c) for c in cells) else tuple(unmarked(c) for c in cells)
+
+
+def paragraph(where: str, text: str, **kw) -> Line | None:
+    """A paragraph of a Word document or a web page as a line: a pasted markdown table row as its
+    cells, markdown marks removed; None for a rule line or nothing."""
+    cells = pipe_cells(text)
+    if cells is None:
+        cells = (unmarked(text).strip(),) if unmarked(text).strip() else ()
+    return Line(where, cells, **kw) if cells else None
+
+
+def piped(lines: list[Line]) -> list[Line]:
+    """Lines of text with the markdown table rows among them split at their bars: a row wrapped at
+    the margin (「| (六) 其他处理 | 1. 申请人…申」 then 「请 | 0 | 0 |」) joined first; rule lines dropped."""
+    out: list[Line] = []
+    for line in lines:
+        before = out[-1] if out else None
+        text = line.cells[0].strip() if len(line.cells) == 1 else ""
+        if (before is not None and line.joint is not None and len(before.cells) == 1 and text
+                and before.cells[0].lstrip().startswith("|") and not text.startswith("|")
+                and (not before.cells[0].rstrip().endswith("|") or "|" in text)):
+            out[-1] = Line(before.where, (before.cells[0] + line.joint + line.cells[0],), page=before.page)
+            continue
+        out.append(line)
+    rows = []
+    for line in out:
+        cells = pipe_cells(line.cells[0]) if len(line.cells) == 1 else None
+        if cells is None:
+            rows.append(line)
+        elif cells:
+            rows.append(Line(line.where, cells, page=line.page))
+    return rows
+
+
 def page_number(text: str, edge: bool) -> bool:
     """Whether a line is only a page number; ``edge``: it is the first or last line of its page."""
     return bool(PAGE_NUMBER.match(text) or (edge and _BARE.match(text)))

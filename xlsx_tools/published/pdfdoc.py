@@ -18,7 +18,7 @@ import re
 from collections import Counter
 
 from ..format.findings import plain_detail
-from .document import Line, Unreadable, clean, joint, page_number, repeats
+from .document import Line, Unreadable, clean, joint, page_number, piped, repeats
 
 SCANNED = "PDF 中没有文字层（可能是扫描件），无法读取其中的文字和数字"
 #: a line starting this much right of the text block's left edge starts a paragraph (points)
@@ -66,7 +66,7 @@ def pdf_lines(data: bytes, max_pages: int, dates: list | None = None) -> list[Li
             raise Unreadable(f"PDF 第 {number} 页无法读取：{plain_detail(str(exc) or type(exc).__name__)}") from exc
     if not any(kind == "text" for kind, *_ in items) and not any(kind == "row" for kind, *_ in items):
         raise Unreadable(SCANNED, "IMP-SCANNED")
-    return _lines(items)
+    return piped(_lines(items))
 
 
 def file_dates(info: dict) -> list[tuple[str, dt.date]]:

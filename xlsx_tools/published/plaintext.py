@@ -14,21 +14,13 @@ import math
 import re
 from collections import Counter
 
-from .document import PAGE_NUMBER, Line, Unreadable, clean, joint, page_number, repeats
+from .document import PAGE_NUMBER, Line, Unreadable, clean, joint, page_number, pipe_cells, repeats, unmarked
 
 #: a cell of text laid out with spaces: words separated by single spaces (two or more spaces, an
 #: ideographic space or a tab separate cells)
 _CELL = re.compile(r"[^ \u3000\t]+(?: [^ \u3000\t]+)*")
 _NUMBERS = re.compile(r"[\d.,，]+(?: [\d.,，]+)+")
 _WORD = re.compile(r"\S+")
-_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$|^[^|]*\S\s*\|(?:[^|]*\|)+[^|]*$")  # | a | b | or a | b | c
-_PIPE_RULE = re.compile(r":?-{2,}:?|")
-_MARKS = re.compile(r"^(\s*)#{1,6}\s+|\*\*|__")  # a markdown heading's marks, bold
-
-
-def _unmarked(text: str) -> str:
-    """Text without markdown's heading marks and bold markers."""
-    return _MARKS.sub(lambda m: m[1] or "", text)
 #: a line at least this share of the wrapping width ran to the margin (digits and Latin are narrower)
 MARGIN = 0.8
 _ENDS = tuple("。！？；：…")
@@ -85,10 +77,10 @@ def _cells(line: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
     """A line's cells, and (laid out with spaces) the column each cell's middle stands at. A
     markdown or pipe table's row (``| 项目 | 自然人 | … |``) is split at its bars, its rule line
     (``|---|:--:|``) is no row; a markdown heading's ``#`` marks and bold ``**`` are not text."""
-    if _PIPE_ROW.match(line):
-        cells = [clean(c) for c in line.strip().strip("|").split("|")]
-        return (() if all(_PIPE_RULE.fullmatch(c) for c in cells) else tuple(_unmarked(c) for c in cells)), ()
-    line = _unmarked(line)
+    piped = pipe_cells(line)
+    if piped is not None:
+        return piped, ()
+    line = unmarked(line)
     if "\t" in line:
         return tuple(clean(c) for c in line.split("\t")), ()
     cells, x = [], []

@@ -33,6 +33,13 @@ class RowLabels:
         keep = self.kept(line)
         return tuple(line.cells[i] for i in keep), tuple(line.x[i] for i in keep) if line.x else ()
 
+    @staticmethod
+    def rest_of(line: Line, tail: str) -> list[str] | None:
+        """The line's one label key when it is the awaited rest of a label cut short (``tail``), even
+        a single character (which :meth:`visible` would drop); else None."""
+        keys = [k for k in (key_of(c) for c in line.cells) if k]
+        return keys if tail and len(keys) == 1 and tail.startswith(keys[0]) else None
+
     def kept(self, line: Line) -> list[int]:
         """The indices of the cells :meth:`visible` keeps."""
         single = [self.vertical(c) for c in line.cells]
@@ -58,12 +65,16 @@ class RowLabels:
         return None
 
     def prefix(self, label: str, table: Table | None) -> tuple[Row, str] | None:
-        """A label cut short by wrapping: the one row label it starts (at least four characters),
-        as printed or under another numbering (「2、申请人逾期未按…」 starts 「2.申请人逾期未按…」)."""
+        """A label cut short by wrapping: the one row label it starts (at least four characters, or
+        two with its numbering), as printed or under another numbering (「2、申请人逾期未按…」
+        starts 「2.申请人逾期未按…」)."""
         k = key_of(label, self.index.aliases)
-        if len(loose(k)) < 4:
+        if len(loose(k)) < 2:
             return None
-        for start, form in ((k, str), (loose(k), loose)):
+        # two or three characters only with the row's numbering, as printed (「3.补正」 at a page's
+        # foot, 「后申请内容仍不明确」 heading the next page: a row broken across the page)
+        forms = ((k, str), (loose(k), loose)) if len(loose(k)) >= 4 else ((k, str),) if k != loose(k) else ()
+        for start, form in forms:
             hits = {r.item.key: (r, shown) for full, rs in self.index.rows.items() for shown in (form(full),)
                     for r in rs if shown.startswith(start) and shown != start
                     and (table is None or r.table.key == table.key)}

@@ -79,6 +79,8 @@ class TableRows:
         """Place one line of a table section (a 2019-format label is noted in ``signs``, weighed later)."""
         self.order += 1
         line = self.labels.unspaced(line, self.table)
+        if (rest := self.labels.rest_of(line, self.tail)) is not None:
+            return self._label_line(line, rest)  # a label's last character, cut to the next page's row
         cells, x = self.labels.visible(line)
         if not cells:
             return None  # one character of a label printed down the page
@@ -113,7 +115,6 @@ class TableRows:
                 self.out.note("IMP-GLUED" if glued else "IMP-UNPLACED", line, text=line.text)
             return None
         self._place(row, values, places, line, note, covered)
-        return None
 
     def _row(self, line: Line, labels: list[str]) -> tuple[Row | None, str]:
         """The row a line of numbers belongs to: its own label, else its label after the label

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..format.findings import plain_detail
-from .document import Line, Unreadable, clean
+from .document import Line, Unreadable, clean, paragraph
 from .plaintext import decode
 
 _CHARSET = re.compile(rb"<meta[^>]+charset\s*=", re.IGNORECASE)
@@ -36,8 +36,9 @@ def html_lines(data: bytes) -> list[Line]:
     def flush() -> None:
         text = clean("".join(pending))
         pending.clear()
-        if text:
-            out.append(Line(f"第{line_of[0]}行", (text,)))
+        line = paragraph(f"第{line_of[0]}行", text)
+        if line is not None:
+            out.append(line)
 
     def walk(el) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""

@@ -7,7 +7,7 @@ import zipfile
 
 from ..format.findings import plain_detail
 from ..read.container import MB
-from .document import Line, Unreadable, clean
+from .document import Line, Unreadable, clean, paragraph
 
 
 def docx_lines(data: bytes, max_mb: float) -> list[Line]:
@@ -37,9 +37,9 @@ def docx_lines(data: bytes, max_mb: float) -> list[Line]:
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
             paragraphs += 1
-            text = clean(block.text)
-            if text:
-                out.append(Line(f"第{paragraphs}段", (text,)))
+            line = paragraph(f"第{paragraphs}段", clean(block.text))
+            if line is not None:
+                out.append(line)
         elif isinstance(block, Table):
             tables += 1
             for r, row in enumerate(block.rows, 1):
