@@ -77,7 +77,8 @@ def test_a_wrapped_label_with_its_numbers_on_the_first_line():
     wrapped = line.replace("禁止公开", "禁止公") + "\n开"
     result = run(edit(SEED, line, wrapped))
     assert numbers(result) == numbers(BASE)
-    assert "IMP-PARTIAL-LABEL" in codes(result) and "IMP-UNKNOWN-LINE" not in codes(result)
+    # its last character 「开」 alone on the next line is the rest of the label, not a character printed down the page
+    assert not {"IMP-PARTIAL-LABEL", "IMP-UNKNOWN-LINE"} & set(codes(result))
 
 
 def test_page_break_repeats_of_the_header_and_a_row():

@@ -211,8 +211,10 @@ def test_pdfs_whose_tables_have_no_ruling_lines_import_exactly(unruled, tmp_path
         with pdfplumber.open(pdf) as document:
             assert not any(page.find_tables() for page in document.pages)  # nothing ruled to go by
         outcome = import_one(pdf, tmp_path / f"{pdf.stem}.xlsx")
-        assert {f.code for f in outcome.findings if f.code.startswith("IMP")} <= {"IMP-KIND", "IMP-INTRO"}, \
-            [f.render() for f in outcome.findings]
+        # printed today, a 2024 report's PDF has its own date after 31 January 2025: the weak warning
+        found = {f.code for f in outcome.findings if f.code.startswith("IMP")
+                 and (f.code, f.severity) != ("IMP-LATE", "warning")}
+        assert found <= {"IMP-KIND", "IMP-INTRO"}, [f.render() for f in outcome.findings]
         assert differing(carried(workbook), carried(outcome.target)) == {}, workbook.name
     blank = carried(list(unruled)[-1])
     assert any(blank[k] is None for k in blank if k.startswith("t4.") and not k.endswith(".total"))
