@@ -10,6 +10,7 @@ row of the assessment is what a reader finds in that report, worst first.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,72 @@ def test_a_missing_archive_is_a_usage_error_not_a_new_database(tmp_path):
     (SEEDS_COPY / "a.txt").write_text(SEED, encoding="utf-8")
     proc = nianbao("assess", SEEDS_COPY, "-o", tmp_path / "评估.xlsx", "--archive", tmp_path / "无.sqlite")
     assert proc.returncode == 2 and "不存在" in proc.stderr and not (tmp_path / "无.sqlite").exists()
+
+
+# -- the command, real clients, the archive -------------------------------------------------------------
+@pytest.mark.slow
+def test_the_command_on_a_region_in_every_format(tmp_path, libreoffice, gnumeric):
+    """`nianbao assess` as a subprocess on the region with a PDF, last year's report in the same
+    folder (--year keeps it out of the rows and uses it for the reuse), the roster and --html; the
+    overview's formulas are what LibreOffice and Gnumeric compute."""
+    formats = {"丙街道办事处": "pdf", "戊街道办事处": "docx"}
+    build_region(tmp_path, formats, libreoffice)
+    (tmp_path / "2024" / f"{SEED_NAME}2023年报.txt").write_bytes((tmp_path / "2023" / f"{SEED_NAME}2023年报.txt")
+                                                               .read_bytes())
+    names = [*REGION, "己街道办事处"]
+    out, page = tmp_path / "评估.xlsx", tmp_path / "评估.html"
+    proc = nianbao("assess", tmp_path / "2024", "-o", out, "--roster", roster(tmp_path, names), "--html", page,
+                   "--year", "2024")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # three reports fail
+    assert "共评估 8 份年报：不合格 3 份，需人工核查 1 份，基本合格 3 份，合格 1 份" in proc.stdout
+    assert "未找到  己街道办事处" in proc.stdout
+    rows = {r[1]: r for r in load_workbook(out)["评估结果"].iter_rows(min_row=4, values_only=True)}
+    for name, (_, verdict, _) in REGION.items():
+        assert rows[name][3] == verdict, (name, rows[name])
+    assert rows["丙街道办事处"][6:9] == ("2025-01-20", "网页信息栏", "按时")  # the PDF's page text carries the date
+    assert rows["戊街道办事处"][12] == 1  # 正文与表格不符, from a Word document
+    assert rows[SEED_NAME][15] >= 5 and rows[SEED_NAME][17] == f"{SEED_NAME}2023年报.txt"
+    overview = load_workbook(out)["概览"]
+    assert any("未评估（年度为 2023" in str(c.value) for c in overview["A"] if c.value)
+    assert len(overview._charts) == 2
+    ours = _numbers(out)
+    for client in (libreoffice.convert([out], tmp_path / "lo")[0], gnumeric.convert([out], tmp_path / "gn")[0]):
+        assert _numbers(client) == ours, client
+    assert ours[(5, 2)] == 3 and ours[(9, 2)] == 8  # 不合格 3, 合计 8
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<table>") >= 5 and "己街道办事处" in text and "网页信息栏" in text
+
+
+def _numbers(path: Path) -> dict:
+    with warnings.catch_warnings():  # Gnumeric writes no default cell style; openpyxl says so
+        warnings.simplefilter("ignore", UserWarning)
+        ws = load_workbook(path, data_only=True)["概览"]
+    return {(c.row, c.column): c.value for row in ws.iter_rows(min_row=5, max_col=3) for c in row
+            if isinstance(c.value, (int, float))}
+
+
+@pytest.mark.slow
+def test_last_years_report_from_the_archive(tmp_path, db):
+    """--archive: the sentences copied from the same agency's archived report of the year before."""
+    from xlsx_tools.archive.store import Archive
+
+    archived = Path(__file__).resolve().parents[1] / "samples" / "报表" / "2023"
+    store = Archive(db)
+    try:
+        added = store.add([archived])
+        assert len(added.stored) == 1, added
+    finally:
+        store.close()
+    name = "洛龙区定鼎门街道办事处"
+    text = (SEEDS / f"{name}2023年政府信息公开工作年度报告.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    (folder / f"{name}2024.txt").write_text(text.replace("2024", "2025").replace("2023", "2024"), encoding="utf-8")
+    store = Archive(db)
+    try:
+        result = assess([folder], archive=store)
+    finally:
+        store.close()
+    (row,) = result.reports
+    assert row.previous.startswith("年报库：") and row.reused >= 5 and row.reuse_share > 0.9
+    assert row.counts["reuse"] >= 1 and row.verdict == "fair"

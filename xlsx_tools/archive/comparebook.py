@@ -204,7 +204,7 @@ def _merge_headers(ws, headers: list[list[str]]) -> None:
 CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1400px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:2px solid #2f5597}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}th,td{border:1px solid #999;padding:3px 6px}
-th{background:#ddebf7}td.n{text-align:right}tr:nth-child(even) td{background:#f7f9fc}
+th{background:#ddebf7}td{min-width:2.5em}td.n{text-align:right}tr:nth-child(even) td{background:#f7f9fc}
 .warning{color:#9c5700}.error{color:#9c0006;font-weight:bold}"""
 
 

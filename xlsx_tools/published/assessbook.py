@@ -49,7 +49,7 @@ def results(a: Assessment, fmt: Format) -> Sheet:
     head = ["序号", _name(fmt), "年度", "结论", "错误", "警告", "发布日期", "日期来源", "是否按时", "表格完整"]
     head += [labels[k] for k in spec["counted"]]
     head += ["与上年重复句数", "重复率", "上年报告", "原文文件", "文件类型", "主要问题"]
-    widths = [5, 26, 6, 10, 5, 5, 11, 12, 7, 7] + [7] * len(spec["counted"]) + [8, 7, 22, 30, 9, 60]
+    widths = [5, 24, 6, 10, 5, 5, 11, 12, 7, 7] + [7] * len(spec["counted"]) + [8, 7, 18, 24, 9, 48]
     sheet = Sheet(spec["sheets"]["results"], f"{title(a, fmt)}：评估结果（问题多的在前）", [head], widths=widths)
     sheet.frozen, sheet.percent = 2, {head.index("重复率") + 1}
     sheet.text = {2, 8, head.index("上年报告") + 1, head.index("原文文件") + 1, len(head)}
