@@ -272,3 +272,22 @@ def test_last_years_report_from_the_archive(tmp_path, db):
     (row,) = result.reports
     assert row.previous.startswith("年报库：") and row.reused >= 5 and row.reuse_share > 0.9
     assert row.counts["reuse"] >= 1 and row.verdict == "fair"
+
+
+def test_the_samples_published_reports():
+    """The bundled real reports, as a reader finds them: 凤泉区科学技术局's 表三 lacks its 总计 column and
+    the 其他 column of its detail rows (基本合格, 表格不完整); the others are complete and consistent;
+    none gives a publication date; with --year 2024 洛龙区定鼎门街道办事处 (only a 2023 report) is not found."""
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    listed = read_roster(samples / "名录.xlsx")
+    result = assess([samples / "原文"], roster=listed, year=2024)
+    rows = {r.name: r for r in result.reports}
+    assert [r.name for r in result.reports][0] == "凤泉区科学技术局"
+    fengquan = rows.pop("凤泉区科学技术局")
+    assert (fengquan.verdict, fengquan.tables_complete, fengquan.errors) == ("fair", False, 0)
+    assert {loc.finding.code for loc in fengquan.findings if loc.category == "tables"} == {
+        "IMP-TOTAL-COMPUTED", "IMP-SHORT-ROW", "S7"}
+    assert set(rows) == {"偃师区伊洛街道办事处", "卫东区东工人镇街道办事处", "洛龙区科技园街道办事处"}
+    assert all(r.verdict == "pass" and r.tables_complete and r.on_time == "unknown" for r in rows.values())
+    assert [g.values["name"] for g in result.missing] == ["洛龙区定鼎门街道办事处"]
+    assert [(s.name, s.year) for s in result.skipped] == [("洛龙区定鼎门街道办事处", 2023)]

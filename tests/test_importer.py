@@ -380,3 +380,23 @@ def test_sub_rows_numbered_in_any_style_are_read_without_a_warning(numbered):
     result = run(edit(SEED, "1. 属于国家秘密", numbered))
     assert numbers(result) == numbers(BASE)
     assert not set(codes(result)) - {"IMP-INTRO", "IMP-KIND"}  # not even IMP-NEAR-LABEL
+
+
+def test_a_pdfs_own_date_is_the_weakest_source_and_only_a_warning():
+    """No date on the page or under the signature: the PDF's document information (修改日期 before
+    创建日期) gives the date, recorded with its source; after the deadline it is a warning (a site may
+    save a file again later), before it nothing is said."""
+    from xlsx_tools.published.pdfdoc import file_dates
+
+    dates = file_dates({"CreationDate": b"D:20250120093000+08'00'", "ModDate": "D:20250302", "Producer": "x"})
+    assert dates == [("修改日期", dt.date(2025, 3, 2)), ("创建日期", dt.date(2025, 1, 20))]
+    assert file_dates({"ModDate": "D:20251399", "CreationDate": None}) == []  # no such day; none given
+    late = import_document(Document("年报.pdf", "PDF 文档", text_lines(SEED), file_dates=dates), FMT)
+    (finding,) = [f for f in late.findings if f.code == "IMP-LATE"]
+    assert finding.severity == "warning" and "2025-03-02" in finding.message and "修改日期" in finding.message
+    assert [(f.value, f.source) for f in late.facts] == [(dt.date(2025, 3, 2), "PDF 文档属性中的修改日期")]
+    early = import_document(Document("年报.pdf", "PDF 文档", text_lines(SEED), file_dates=dates[1:]), FMT)
+    assert "IMP-LATE" not in codes(early) and early.facts[0].value == dt.date(2025, 1, 20)
+    signed = SEED.rstrip("\n") + "\n\n洛龙区科技园街道办事处\n2025年1月25日\n"  # a stronger source wins
+    kept = import_document(Document("年报.pdf", "PDF 文档", text_lines(signed), file_dates=dates), FMT)
+    assert "IMP-LATE" not in codes(kept) and [f.source for f in kept.facts] == ["落款日期"]
