@@ -91,11 +91,14 @@ class Checked:
     """An import with its validation's findings (what `nianbao import` reports)."""
 
     def __init__(self, source, target):
-        from xlsx_tools.published.conversion import import_paths
+        from xlsx_tools.check.validate import read_one, validate_reports
 
-        found = import_paths([source], target)[0]
+        target.mkdir(parents=True, exist_ok=True)
+        found = import_one(source, target / f"{source.stem}.xlsx")  # in this process: as a worker does
         self.imported, self.findings, self.target = found.imported, found.findings, found.target
-        self.report_findings = found.report.findings if found.report else []
+        report = read_one((str(found.target), str(found.target)), None)
+        report.unread_tables |= found.imported.unread  # as conversion.import_paths does
+        self.report_findings = validate_reports([report])[0].findings
 
 
 @pytest.mark.parametrize("kind", [k if k != "pdf" else pytest.param(k, marks=pytest.mark.slow) for k in FORMATS])

@@ -27,14 +27,14 @@ def render_docx(text: str, path: Path) -> Path:
             width = max(len(r) for r in block)
             t = document.add_table(rows=len(block), cols=width, style="Table Grid")  # ruled, as Word offers
             t.autofit = False
-            for r, cells in enumerate(block):
-                for c, value in enumerate(cells):
-                    t.cell(r, c).text = value
             # the label columns wide, the number columns narrow, as an office sets its tables
-            for c, column in enumerate(t.columns):
-                column.width = Cm(3.8 if c < 2 else 8.0 / (width - 2) if width > 4 else 2.5)
-                for cell in column.cells:
-                    cell.width = column.width
+            widths = [Cm(3.8 if c < 2 else 8.0 / (width - 2) if width > 4 else 2.5) for c in range(width)]
+            for column, w in zip(t.columns, widths, strict=True):
+                column.width = w
+            for row, values in zip(t.rows, block, strict=True):
+                for c, cell in enumerate(row.cells):  # (row.cells once: t.cell() walks the whole table)
+                    cell.width = widths[c]
+                    cell.text = values[c] if c < len(values) else ""
             block.clear()
 
     for line in text.splitlines():
