@@ -291,3 +291,19 @@ def test_the_samples_published_reports():
     assert all(r.verdict == "pass" and r.tables_complete and r.on_time == "unknown" for r in rows.values())
     assert [g.values["name"] for g in result.missing] == ["洛龙区定鼎门街道办事处"]
     assert [(s.name, s.year) for s in result.skipped] == [("洛龙区定鼎门街道办事处", 2023)]
+
+
+def test_a_2019_format_report_is_named_and_failed_and_a_lock_file_is_no_report(tmp_path):
+    """A report in the 2019 format is not imported, yet its row names the agency (so the roster does
+    not call it missing) and fails on S5; Word's lock file beside a report is not a row at all."""
+    old = SEED.replace("信息内容\t本年制发件数\t本年废止件数\t现行有效件数",
+                       "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量").replace(*OLD_ROW)
+    (tmp_path / "旧格式.txt").write_text(old, encoding="utf-8")
+    (tmp_path / "~$旧格式.docx").write_bytes(b"Word's lock file")
+    (tmp_path / "名录").mkdir()
+    result = assess([tmp_path], roster=read_roster(roster(tmp_path / "名录", [SEED_NAME])))
+    (row,) = result.reports
+    assert (row.name, row.year, row.verdict) == (SEED_NAME, 2024, "fail")
+    assert [(loc.finding.code, loc.category) for loc in row.findings if loc.finding.severity == "error"] == [
+        ("S5", "format")]
+    assert result.missing == []

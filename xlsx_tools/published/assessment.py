@@ -106,7 +106,9 @@ def assess(inputs: Iterable[Path], previous: Iterable[Path] = (), archive: Any =
         earlier = list(previous)
         before = (import_paths(earlier, Path(scratch) / "previous", fmt=fmt, jobs=jobs, budget=budget, check=False)
                   if earlier else [])
-    judged = [judge(o, fmt) for o in outcomes]
+    # an Office lock file (~$年报.docx) beside a report is not a report
+    reports = [o for o in outcomes if o.imported is not None or any(f.severity != "info" for f in o.findings)]
+    judged = [judge(o, fmt) for o in reports]
     chosen = [a for a in judged if year is None or a.year in (year, None)]
     skipped = [a for a in judged if a not in chosen]
     texts = _texts(before + outcomes, archive, {a.year for a in chosen if a.year}, fmt)

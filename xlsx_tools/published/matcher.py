@@ -55,7 +55,8 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
     rows.flush_fragments()
     rows.flush_lone()
     rows.settle()
-    if old_format(rows, out):  # the 2019 format, by all the document shows
+    if old_format(rows, out):  # the 2019 format, by all the document shows: no workbook, but whose it is
+        texts.identity(front, out, fmt, roster)
         return out
     table_headings = [s.key for s in fmt.sections if s.table and s.key in headings.seen]
     if not rows.rows_seen and not table_headings:  # not a report (its tables' headings are not there either)
