@@ -103,6 +103,8 @@ class Line:
     #: cells that continue a merged cell (its text stands in the first cell of the merge, above or
     #: to the left): a table of Word, a web page or a ruled PDF says so, where text cannot
     merged: frozenset[int] = frozenset()
+    #: a recognised line (OCR of a scan or a picture): each cell's lowest word confidence (0–1)
+    ocr: tuple[float, ...] = ()
 
     @property
     def text(self) -> str:

@@ -18,9 +18,12 @@ import re
 from collections import Counter
 
 from ..format.findings import plain_detail
+from . import ocr, scan
 from .document import Line, Unreadable, clean, joint, page_number, piped, repeats
 
 SCANNED = "PDF 中没有文字层（可能是扫描件），无法读取其中的文字和数字"
+#: the resolution a scanned page is rendered at for recognition (dots per inch)
+SCAN_DPI = 200
 #: a line starting this much right of the text block's left edge starts a paragraph (points)
 INDENT = 6
 #: gaps narrower than this are not word spaces: Word and Writer set about 3 pt between Chinese and
@@ -61,11 +64,15 @@ def pdf_lines(data: bytes, max_pages: int, dates: list | None = None) -> list[Li
         items = []
         try:
             for number, page in enumerate(pdf.pages, 1):
+                if not page.chars and page.images and ocr.available():  # a scanned page: recognised
+                    image = page.to_image(resolution=SCAN_DPI).original
+                    items += [("line", number, line) for line in scan.page_lines(image, number)]
+                    continue
                 items += _page(page, number)
         except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
             raise Unreadable(f"PDF 第 {number} 页无法读取：{plain_detail(str(exc) or type(exc).__name__)}") from exc
-    if not any(kind == "text" for kind, *_ in items) and not any(kind == "row" for kind, *_ in items):
-        raise Unreadable(SCANNED, "IMP-SCANNED")
+    if not any(kind in ("text", "row", "line") for kind, *_ in items):
+        raise Unreadable(SCANNED if ocr.available() else ocr.MISSING, "IMP-SCANNED")
     return piped(_lines(items))
 
 
@@ -152,6 +159,10 @@ def _lines(items: list[tuple]) -> list[Line]:
     paragraph = False  # the line before is a line of text of one cell: a paragraph may go on
     before = False  # and it ended with a space
     for item in items:
+        if item[0] == "line":  # recognised on a scanned page: already a line of its own
+            out.append(item[2])
+            paragraph = False
+            continue
         if item[0] == "row":
             _, number, t, r, cells, merged = item
             out.append(Line(f"第{number}页第{t}个表格第{r}行", cells, page=number, merged=merged))

@@ -1,0 +1,73 @@
+"""Text recognised in a picture (OCR): the words of a scanned page or of a table pasted as an image,
+each with its box and the engine's confidence.
+
+The engine is RapidOCR on onnxruntime with the PP-OCR Chinese models its wheel carries
+(``pip install 'nianbao[ocr]'``): it runs offline on the CPU and downloads nothing. It is loaded once
+per process. Without it, a picture cannot be read and :class:`document.Unreadable` says how to
+install it, in Chinese.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .document import Unreadable
+
+MISSING = ("这是扫描件或图片（没有文字层），读取需要文字识别（OCR）组件，本机没有安装；"
+           "请安装：pip install \"nianbao[ocr]\"（离线可用，不需要联网下载模型）")
+#: a cell the recogniser read as letters that look like digits: 「O」「Q」「D」「o」 are 0 in a number
+_DIGIT_LIKE = re.compile(r"[0-9OQDo]+")
+_AS_DIGITS = str.maketrans("OQDo", "0000")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One piece of text the recogniser found: its box (pixels), text and confidence (0–1)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    confidence: float
+
+    @property
+    def middle(self) -> tuple[float, float]:
+        return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
+
+
+def available() -> bool:
+    """Whether the OCR engine is installed."""
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def _engine() -> Any:
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as exc:
+        raise Unreadable(MISSING, "IMP-SCANNED") from exc
+    return RapidOCR()
+
+
+def words(image: Any) -> list[Word]:
+    """The words of an image (a numpy array, grey or colour), top to bottom."""
+    found, _ = _engine()(image)
+    out = []
+    for box, text, confidence in found or []:
+        xs, ys = [p[0] for p in box], [p[1] for p in box]
+        out.append(Word(min(xs), min(ys), max(xs), max(ys), text.strip(), float(confidence)))
+    return sorted(out, key=lambda w: (w.y0, w.x0))
+
+
+def as_number(text: str) -> str:
+    """A cell's text with letters that look like digits read as digits, when the whole cell is such
+    (「O」 → 「0」, 「1O」 → 「10」); any other text as it is."""
+    return text.translate(_AS_DIGITS) if _DIGIT_LIKE.fullmatch(text) else text
