@@ -63,25 +63,75 @@ def scans(tmp_path_factory, libreoffice):
     pages = [Image.open(p).convert("RGB") for p in sorted(work.glob("page-*.png"))]
     scan = work / f"{SAMPLES[0].stem}（扫描件）.pdf"
     pages[0].save(scan, save_all=True, append_images=pages[1:], resolution=200)
-    return {SAMPLES[0]: scan}
+    spoiled = [pages[0], *(_spoiled(p, n) for n, p in enumerate(pages[1:], 1))]
+    worn = work / f"{SAMPLES[0].stem}（歪斜、JPEG、横放、盖章）.pdf"
+    spoiled[0].save(worn, save_all=True, append_images=spoiled[1:], resolution=200)
+    return {"scan": (SAMPLES[0], scan), "worn": (SAMPLES[0], worn), "mixed": (SAMPLES[0], _mixed(pdf, scan, work))}
+
+
+def _spoiled(page, n: int):
+    """A page as real scans come: turned 2° one way or the other, saved as JPEG at quality 60, one
+    page a quarter turn round, a red seal stamped over the table."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    if n == 1:
+        return page.rotate(2, fillcolor="white")
+    if n == 2:
+        buffer = io.BytesIO()
+        page.rotate(-2, fillcolor="white").save(buffer, "JPEG", quality=60)
+        return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    if n == 3:
+        return page.rotate(90, expand=True, fillcolor="white")
+    stamped = page.copy()
+    draw = ImageDraw.Draw(stamped)
+    w, h = stamped.size
+    draw.ellipse((w * 0.45, h * 0.25, w * 0.45 + 330, h * 0.25 + 330), outline=(220, 30, 30), width=10)
+    draw.line((w * 0.45 + 40, h * 0.25 + 165, w * 0.45 + 290, h * 0.25 + 165), fill=(220, 30, 30), width=8)
+    return stamped
+
+
+def _mixed(text_pdf, scan, work):
+    """The report's first half as the text PDF, its second half scanned: one document."""
+    import pypdfium2 as pdfium
+
+    text, scanned = pdfium.PdfDocument(str(text_pdf)), pdfium.PdfDocument(str(scan))
+    half = len(text) // 2
+    mixed = pdfium.PdfDocument.new()
+    mixed.import_pages(text, list(range(half)))
+    mixed.import_pages(scanned, list(range(half, len(scanned))))
+    path = work / "半扫描.pdf"
+    mixed.save(str(path))
+    return path
 
 
 @pytest.mark.slow
-def test_a_scanned_report_imports_its_tables_and_never_a_wrong_number(scans, tmp_path):
-    """表二 and 表三 come back exactly; every table value read equals the workbook's; a value not read
-    is blank with a finding, never a guess; the title gives the agency and year; each value names
-    its page and that it was recognised."""
-    for workbook, scan in scans.items():
-        outcome = import_one(scan, tmp_path / f"{scan.stem}.xlsx")
-        assert outcome.target is not None, [f.render() for f in outcome.findings]
-        expected, back = carried(workbook), carried(outcome.target)
-        for table in ("t2.", "t3."):
-            keys = [k for k in expected if k.startswith(table)]
-            assert {k: back[k] for k in keys} == {k: expected[k] for k in keys}, (workbook.name, table)
-        wrong = {k: (expected[k], back[k]) for k in expected if k.startswith("t") and back[k] is not None
-                 and back[k] != expected[k]}
-        assert wrong == {}
-        assert back["id.name"] == expected["id.name"] and back["id.year"] == expected["id.year"]
-        placed = [p for p in outcome.imported.placed if p.key.startswith("t")]
-        assert placed and all("（文字识别）" in p.line.where and "页" in p.line.where for p in placed)
-        assert all(0 < min(p.line.ocr) <= 1 for p in placed)
+@pytest.mark.parametrize("kind", ["scan", "worn", "mixed"])
+def test_a_scanned_report_imports_exactly(scans, kind, tmp_path):
+    """Every table value comes back exactly from a clean 200 dpi scan and from a PDF half text and
+    half scanned; from one whose pages are askew, JPEG-worn, a quarter turn round and stamped with a
+    red seal, never a wrong number (a value not read is blank and said). The title gives the agency
+    and year; each recognised value names its page, that it was recognised and its confidence."""
+    workbook, scan = scans[kind]
+    target = tmp_path / f"{scan.stem}.xlsx"
+    # through the command, as users run it: the recogniser is loaded in an import worker (under its
+    # memory limit), never in this test process, whose later forks it would weigh on
+    proc = nianbao("import", scan, "-o", target)
+    assert proc.returncode in (0, 1) and target.exists(), proc.stdout + proc.stderr
+    expected, back = carried(workbook), carried(target)
+    keys = [k for k in expected if k.startswith("t")]
+    if kind == "worn":  # not yet exact (issue 32 goes on): never a wrong number, a value not read is said
+        wrong = {k: (expected[k], back[k]) for k in keys if back[k] is not None and back[k] != expected[k]}
+        missing = [k for k in keys if back[k] is None and expected[k] is not None]
+        assert wrong == {} and len(missing) <= 2 and ("[S7]" in proc.stdout or not missing), proc.stdout
+    else:
+        assert {k: back[k] for k in keys} == {k: expected[k] for k in keys}, proc.stdout
+    assert back["id.name"] == expected["id.name"] and back["id.year"] == expected["id.year"]
+    from openpyxl import load_workbook
+
+    rows = load_workbook(target)["导入记录"].iter_rows(values_only=True)
+    record = [r for r in rows if r[1] in ("表二", "表三", "表四")]
+    recognised = [r for r in record if "（文字识别）" in str(r[5])]
+    assert recognised and all("页" in r[5] and "文字识别（本行最低置信度 0." in str(r[7]) for r in recognised)
+    assert (len(recognised) == len(record)) == (kind != "mixed")

@@ -3,8 +3,8 @@
 
 Owns ``nianbao import`` and ``nianbao assess``, in the order its data flows: a published file is
 read by the front end its suffix names (:mod:`sources` → :mod:`plaintext`, :mod:`word`,
-:mod:`webpage`, :mod:`pdfdoc`; a PDF page with no text layer is a scan, recognised by :mod:`ocr` and
-cut into table cells by its ruling lines in :mod:`scan`) into a
+:mod:`webpage`, :mod:`pdfdoc`; a PDF page with no text layer is a scan: made upright by :mod:`picture`,
+recognised by :mod:`ocr` and cut into table cells by its ruling lines in :mod:`scan`) into a
 :class:`document.Document` (:mod:`document`) of lines of cells, each naming its place in the source; :mod:`matcher`
 walks the lines — :mod:`headings`, :mod:`tablerows` (:mod:`rowlabels` names a row, :mod:`columns`
 a column), :mod:`texts` and :mod:`metadata` (the page's 发布日期、索引号 …), comparing labels as

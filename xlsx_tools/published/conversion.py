@@ -10,6 +10,7 @@ workbook is written atomically; one source that fails costs that source only.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable
@@ -28,11 +29,15 @@ from ..read import pool
 from ..read.reader import Report
 from ..write import cached, template
 from ..write.output import OutputError
-from . import record
+from . import ocr, record
 from .document import Unreadable
 from .imported import Imported
 from .matcher import import_document
 from .sources import read_document
+
+#: the address space an import worker may take when it may recognise scans (RLIMIT_AS counts the
+#: recogniser's reservations, not only what it uses)
+OCR_MEMORY_MB = 4096
 
 
 class ImportUsage(Exception):
@@ -87,6 +92,8 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
     report's year)."""
     fmt = fmt or load()
     budget = budget or pool.Budget()
+    if ocr.available():  # the recogniser reserves about 1.5 GB of address space of its own
+        budget = dataclasses.replace(budget, memory_mb=max(budget.memory_mb, OCR_MEMORY_MB))
     # found as `nianbao validate` finds workbooks: recursively; hidden and system files skipped,
     # an Office lock file (~$年报.docx) reported as such
     files, lock_files = collect(inputs, suffixes=fmt.importer["suffixes"])

@@ -40,12 +40,11 @@ class Word:
 
 
 def available() -> bool:
-    """Whether the OCR engine is installed."""
-    try:
-        import rapidocr_onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the OCR engine is installed (without loading it: onnxruntime's threads and address
+    space would then be in every process this one forks)."""
+    import importlib.util
+
+    return importlib.util.find_spec("rapidocr_onnxruntime") is not None  # found, not loaded
 
 
 @functools.cache
@@ -57,9 +56,10 @@ def _engine() -> Any:
     return RapidOCR()
 
 
-def words(image: Any) -> list[Word]:
-    """The words of an image (a numpy array, grey or colour), top to bottom."""
-    found, _ = _engine()(image)
+def words(image: Any, turn: bool = True) -> list[Word]:
+    """The words of an image (a numpy array, grey or colour), top to bottom; ``turn``: the
+    recogniser turns lines it finds upside down."""
+    found, _ = _engine()(image, use_cls=turn)
     out = []
     for box, text, confidence in found or []:
         xs, ys = [p[0] for p in box], [p[1] for p in box]

@@ -76,7 +76,9 @@ def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
     for n, p in enumerate(imported.placed, 1):
         sheet, span = layout.locate(p.key)
         value = p.value if not isinstance(p.value, str) or len(p.value) <= RECORD_TEXT else p.value[:RECORD_TEXT] + "…"
-        rows.append([n, sheet, span.ref, _labels(fmt, p.key), value, p.line.where, p.line.text[:RECORD_TEXT], p.note])
+        recognised = spec["ocr_note"].format(confidence=min(p.line.ocr)) if p.line.ocr else ""
+        note = "；".join(filter(None, [p.note, recognised]))
+        rows.append([n, sheet, span.ref, _labels(fmt, p.key), value, p.line.where, p.line.text[:RECORD_TEXT], note])
     if imported.facts:  # the publication date, 索引号 … (for whether it was published on time)
         rows += [[], [spec["facts_title"]], [None] * 3 + spec["facts_headers"]]  # under 项目/导入值/原文位置/原文/说明
         heads.append(len(rows))

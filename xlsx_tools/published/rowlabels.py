@@ -103,13 +103,15 @@ class RowLabels:
             return None
         return choices[best[0][0]], best[0][1]
 
-    def header_piece(self, label: str, table: Table | None) -> bool:
-        """Whether each word of a label is part of a header (or the stub's note) of the current table."""
+    def header_piece(self, label: str, table: Table | None, recognised: bool = False) -> bool:
+        """Whether each word of a label is part of a header (or the stub's note) of the current table;
+        in a ``recognised`` line (OCR) a word as long as a header that shares half of it in place
+        counts too (「尚未影电」 for 「尚未审结」): a header's word misread is still no row label."""
         if table is None:
             return False
         headers = [h for h, owner in self.index.headers.items() if owner in (table.key, "")]
         words = [key_of(w) for w in label.split()]
-        return all(len(w) >= 2 and any(w in h for h in headers) for w in words)
+        return all(len(w) >= 2 and any(w in h or recognised and _misread(w, h) for h in headers) for w in words)
 
     def unspaced(self, line: Line, table: Table | None) -> Line:
         """The line with a row label and its numbers set apart when one space is all that separates
@@ -136,3 +138,9 @@ class RowLabels:
         """A row label with its numbers run into it (a web page flattened without cell separators)."""
         m = _TRAILING_NUMBER.match(key_of(label))
         return bool(m) and self.match(m["label"], table) is not None
+
+
+def _misread(word: str, header: str) -> bool:
+    """A recognised word of a header's length with at least half its characters in their places."""
+    return len(word) == len(header) >= 2 and 2 * sum(a == b for a, b in zip(word, header, strict=True)) >= len(word)
+

@@ -17,6 +17,7 @@ from typing import Any
 
 from .document import Line, clean, page_number
 from .ocr import Word, as_number, words
+from .picture import upright
 
 #: a horizontal ruling line is at least this share of the page's width; a vertical one crosses this
 #: share of a row from ruling line to ruling line (a character's stroke stops short of the lines)
@@ -28,10 +29,9 @@ THICK, LOW = 4, 8
 
 
 def page_lines(image: Any, number: int) -> list[Line]:
-    """The lines of one scanned page (``image``: a PIL image or a numpy array)."""
-    import numpy as np
-
-    grey = np.asarray(image.convert("L") if hasattr(image, "convert") else image)
+    """The lines of one scanned page (``image``: a PIL image or a numpy array), made upright first
+    (:mod:`picture`)."""
+    grey = upright(image)
     rows = _rows(grey)
     found = _split(words(grey), rows)
     items: list[tuple[float, Line]] = []

@@ -201,7 +201,7 @@ class TableRows:
             elif self.table is not None and len(self.table.blocks) == 1 and len(keys) > 1:
                 self.seen_total.setdefault(self.table.key, False)
             return
-        if keys and all(self.labels.header_piece(c, self.table) for c in self.labels.visible(line)[0]):
+        if keys and all(self.labels.header_piece(c, self.table, bool(line.ocr)) for c in self.labels.visible(line)[0]):
             if any(k == key_of(c.label) for k in keys for c in self._total_columns()):
                 self.seen_total[self.table.key] = True
             self._remember_header(line)

@@ -1,0 +1,51 @@
+"""Benchmark: a scanned report imported (OCR). Prints figures and ratios; asserts nothing.
+
+    python bench/ocr_bench.py
+
+A sample's report as `nianbao report` prints it (about five pages), rasterised at 200 dpi into an
+image-only PDF, imported by one `nianbao import` call: wall time including interpreter start.
+Target on this 2-core machine: ≤ 20 s for a 5-page scan (issue 32). Baseline in the same run: the
+text PDF of the same report imported the same way. Needs the `ocr` extra, LibreOffice and pdftoppm.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nianbao(*args: object) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "xlsx_tools.cli", *map(str, args)], capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    from PIL import Image
+
+    sample = sorted((ROOT / "samples" / "报表" / "2024").glob("*.xlsx"))[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        nianbao("report", sample, "-o", work / "pdf", "--format", "pdf")
+        (pdf,) = (work / "pdf").glob("*.pdf")
+        subprocess.run(["pdftoppm", "-r", "200", "-png", str(pdf), str(work / "page")], check=True)
+        pages = [Image.open(p).convert("RGB") for p in sorted(work.glob("page-*.png"))]
+        scan = work / "scan" / "扫描件.pdf"
+        scan.parent.mkdir()
+        pages[0].save(scan, save_all=True, append_images=pages[1:], resolution=200)
+        text = nianbao("import", pdf, "-o", work / "text.xlsx")
+        scanned = nianbao("import", scan, "-o", work / "scan.xlsx")
+        print(f"baseline: the text PDF ({len(pages)} pages) imported: {text:.1f} s")
+        print(f"the same report scanned at 200 dpi ({len(pages)} pages) imported with OCR: {scanned:.1f} s "
+              f"({scanned / len(pages):.1f} s a page; {scanned / text:.1f}x the text PDF)")
+        five = scanned / len(pages) * 5
+        print(f"a 5-page scan ≈ {five:.1f} s; target ≤ 20 s: {'met' if five <= 20 else 'missed'}")
+
+
+if __name__ == "__main__":
+    main()
