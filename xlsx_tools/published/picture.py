@@ -54,13 +54,14 @@ def _sideways(grey) -> bool:
 
 def _straightened(grey):
     """The page turned by the median angle of its long near-horizontal lines (ruling lines, the
-    baselines of a table), when that is more than ``SKEW`` degrees."""
+    baselines of a table, found to a quarter of a degree), when that is more than ``SKEW`` degrees."""
     import cv2
     import numpy as np
 
     height, width = grey.shape
-    edges = cv2.Canny(grey, 50, 150)
-    lines = cv2.HoughLinesP(edges, 1, np.pi / 1800, threshold=200, minLineLength=int(width * LONG), maxLineGap=10)
+    small = cv2.resize(grey, (width // 2, height // 2))  # measured at half size: 0.2 s, not 3 s, a page
+    edges = cv2.Canny(small, 50, 150)
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 720, threshold=100, minLineLength=int(width / 2 * LONG), maxLineGap=5)
     if lines is None:
         return grey
     angles = [np.degrees(np.arctan2(y2 - y1, x2 - x1)) for x1, y1, x2, y2 in lines.reshape(-1, 4)]
