@@ -24,12 +24,17 @@ from ..format.declaration import Format, load
 from ..write import style
 from ..write.cached import with_values
 from ..write.output import write_atomic
-from .assessment import Assessed, Assessment
+from .assessment import RANK, Assessed, Assessment
 
 CHART_COLUMN = 5  # the charts stand right of the blocks, from column E
 FIRST = 4  # the first body row of a tabulated sheet (title, blank, one header row)
 SUMMARY_CHARS = 160  # 主要问题: this many characters of a report's first problems
 COLOURS = ("c00000", "7030a0", "ffc000", "70ad47")  # 不合格, 需人工核查, 基本合格, 合格
+
+
+def _kinds(fmt: Format) -> dict[str, str]:
+    """Each declared kind of problem's label, by its key."""
+    return {c["key"]: c["label"] for c in fmt.assess["categories"]}
 
 
 def _name(fmt: Format) -> str:
@@ -45,7 +50,7 @@ def title(a: Assessment, fmt: Format) -> str:
 def results(a: Assessment, fmt: Format) -> Sheet:
     """评估结果: one row per report, worst first."""
     spec = fmt.assess
-    labels = {c["key"]: c["label"] for c in spec["categories"]}
+    labels = _kinds(fmt)
     head = ["序号", _name(fmt), "年度", "结论", "错误", "警告", "发布日期", "日期来源", "是否按时", "表格完整"]
     head += [labels[k] for k in spec["counted"]]
     head += ["与上年重复句数", "重复率", "上年报告", "原文文件", "文件类型", "主要问题"]
@@ -80,7 +85,7 @@ def _summary(r: Assessed, fmt: Format) -> str:
 def findings(a: Assessment, fmt: Format) -> Sheet:
     """问题清单: every finding, each located in the original and in the imported workbook."""
     spec = fmt.assess
-    labels = {c["key"]: c["label"] for c in spec["categories"]}
+    labels = _kinds(fmt)
     head = ["序号", _name(fmt), "原文文件", "类别", "规则", "级别", "原文位置", "工作簿位置", "表格项目", "问题",
             "修改提示"]
     sheet = Sheet(spec["sheets"]["findings"], "问题清单（原文位置：页、行或表格的行；工作簿位置：导入后的单元格）",
@@ -140,10 +145,10 @@ def blocks(a: Assessment, fmt: Format) -> list[tuple[list[str], list[list[Any]]]
     workbook writes each count as a formula over 评估结果 with this as its cached value."""
     spec = fmt.assess
     verdicts = [[spec["verdicts"][v], sum(r.verdict == v for r in a.reports), spec["verdict_rules"][v]]
-                for v in ("fail", "manual", "fair", "pass")]
+                for v in RANK]
     verdicts.append(["合计", len(a.reports), ""])
     timely = [[spec["on_time"][k], sum(r.on_time == k for r in a.reports)] for k in ("yes", "late", "unknown")]
-    labels = {c["key"]: c["label"] for c in spec["categories"]}
+    labels = _kinds(fmt)
     kinds = [[labels[k], sum(r.counts[k] > 0 for r in a.reports), sum(r.counts[k] for r in a.reports)]
              for k in spec["counted"]]
     kinds.append(["与上年重复（句）", sum(r.reused > 0 for r in a.reports), sum(r.reused for r in a.reports)])
@@ -162,10 +167,10 @@ def _formulas(a: Assessment, fmt: Format, results_sheet: Sheet) -> list[list[lis
         return f"{ref}!${letter}${FIRST}:${letter}${last}"
 
     spec = fmt.assess
-    verdicts = [[f'=COUNTIF({col("结论")},"{spec["verdicts"][v]}")', None] for v in ("fail", "manual", "fair", "pass")]
+    verdicts = [[f'=COUNTIF({col("结论")},"{spec["verdicts"][v]}")', None] for v in RANK]
     verdicts.append(["=SUM(B{top}:B{bottom})", None])
     timely = [[f'=COUNTIF({col("是否按时")},"{spec["on_time"][k]}")'] for k in ("yes", "late", "unknown")]
-    labels = {c["key"]: c["label"] for c in spec["categories"]}
+    labels = _kinds(fmt)
     kinds = [[f'=COUNTIF({col(labels[k])},">0")', f"=SUM({col(labels[k])})"] for k in spec["counted"]]
     kinds.append([f'=COUNTIF({col("与上年重复句数")},">0")', f'=SUM({col("与上年重复句数")})'])
     return [verdicts, timely, kinds]

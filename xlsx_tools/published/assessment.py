@@ -32,6 +32,7 @@ from ..read import pool
 from .conversion import Outcome, import_paths
 from .imported import Imported
 from .metadata import Fact
+from .record import labels_of
 
 RANK = ("fail", "manual", "fair", "pass")  # worst first
 
@@ -184,15 +185,13 @@ def _places(imported: Imported | None, fmt: Format) -> dict[tuple[str, str], tup
     for p in imported.placed:
         sheet, span = layout.locate(p.key)
         f = fmt.field(p.key)
-        labels = f"{fmt.table(f.table).name} {f.row.label} / {f.column.label}" if isinstance(f, Field) else ""
-        out.setdefault((sheet, span.ref), (p.line.where, labels))
+        out.setdefault((sheet, span.ref), (p.line.where, labels_of(fmt, p.key) if isinstance(f, Field) else ""))
         if isinstance(f, Field):
             rows.setdefault((f.table, f.row.key), p.line.where)
     for key, (sheet, span) in layout.cells.items():  # a cell the original left empty: its row's line
         f = fmt.field(key)
         if isinstance(f, Field) and (sheet, span.ref) not in out:
-            out[(sheet, span.ref)] = (rows.get((f.table, f.row.key), ""),
-                                      f"{fmt.table(f.table).name} {f.row.label} / {f.column.label}")
+            out[(sheet, span.ref)] = (rows.get((f.table, f.row.key), ""), labels_of(fmt, key))
     return out
 
 
@@ -226,6 +225,5 @@ def _reuse(a: Assessed, texts: dict[tuple[str, int], tuple], fmt: Format) -> Non
         return
     a.reuse = compare_texts(last[0], a.imported.values, fmt)
     a.previous = last[1]
-    places = _places(a.imported, fmt)
-    a.findings += [locate([f], places, fmt) for f in flags(a.reuse, a.source.name, fmt)]
+    a.findings += [locate([f], {}, fmt) for f in flags(a.reuse, a.source.name, fmt)]  # Y3 names a section, no cell
     _settle(a, a.verdict if a.verdict == "manual" else None)

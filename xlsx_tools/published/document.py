@@ -41,13 +41,14 @@ def pipe_cells(text: str) -> tuple[str, ...] | None:
     return () if all(_PIPE_RULE.fullmatch(c) for c in cells) else tuple(unmarked(c) for c in cells)
 
 
-def paragraph(where: str, text: str, **kw) -> Line | None:
+def paragraph(where: str, text: str) -> Line | None:
     """A paragraph of a Word document or a web page as a line: a pasted markdown table row as its
     cells, markdown marks removed; None for a rule line or nothing."""
     cells = pipe_cells(text)
     if cells is None:
-        cells = (unmarked(text).strip(),) if unmarked(text).strip() else ()
-    return Line(where, cells, **kw) if cells else None
+        text = unmarked(text).strip()
+        cells = (text,) if text else ()
+    return Line(where, cells) if cells else None
 
 
 def piped(lines: list[Line]) -> list[Line]:

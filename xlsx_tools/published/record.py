@@ -49,7 +49,7 @@ def reset(wb: Workbook, fmt: Format) -> Workbook:
     return wb
 
 
-def _labels(fmt: Format, key: str) -> str:
+def labels_of(fmt: Format, key: str) -> str:
     f = fmt.field(key)
     if isinstance(f, Field):
         return f"{fmt.table(f.table).name} {f.row.label} / {f.column.label}"
@@ -78,7 +78,7 @@ def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
         value = p.value if not isinstance(p.value, str) or len(p.value) <= RECORD_TEXT else p.value[:RECORD_TEXT] + "…"
         recognised = spec["ocr_note"].format(confidence=min(p.line.ocr)) if p.line.ocr else ""
         note = "；".join(filter(None, [p.note, recognised]))
-        rows.append([n, sheet, span.ref, _labels(fmt, p.key), value, p.line.where, p.line.text[:RECORD_TEXT], note])
+        rows.append([n, sheet, span.ref, labels_of(fmt, p.key), value, p.line.where, p.line.text[:RECORD_TEXT], note])
     if imported.facts:  # the publication date, 索引号 … (for whether it was published on time)
         rows += [[], [spec["facts_title"]], [None] * 3 + spec["facts_headers"]]  # under 项目/导入值/原文位置/原文/说明
         heads.append(len(rows))

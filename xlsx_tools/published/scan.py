@@ -58,7 +58,7 @@ def page_lines(image: Any, number: int) -> list[Line]:
     rest = _text_lines([w for i, w in enumerate(found) if i not in used])
     left = min((g[0].x0 for g in rest), default=0)
     right = max((g[-1].x1 for g in rest), default=0)
-    before = None  # the text line above: whether it ran to the right margin
+    before = False  # the text line above ran to the right margin
     for n, group in enumerate(rest, 1):
         text = clean(" ".join(w.text for w in group))
         edge = n in (1, len(rest))
@@ -66,7 +66,7 @@ def page_lines(image: Any, number: int) -> list[Line]:
         if not text or page_number(text, edge) or (edge and core.isdigit() and len(core) <= 3):
             continue  # a page number (「-3-」, read as 「一3一」 or 「4-」)
         height = group[0].y1 - group[0].y0
-        wraps = before is not None and before and group[0].x0 <= left + height  # not indented: continues
+        wraps = before and group[0].x0 <= left + height  # not indented: continues
         where = f"第{number}页第{n}行（文字识别）"
         items.append((group[0].y0, Line(where, (text,), page=number, joint="" if wraps else None,
                                         ocr=(min(w.confidence for w in group),))))
