@@ -194,6 +194,10 @@ _IMPORT: dict[str, tuple[str, str, str]] = {
     "IMP-MISSING-ROW": ("warning", "原文中没有找到{table}“{row}”这一行，导入后为空白", "对照原文核对；原文确实缺少的，说明该年报表格不完整。"),
     "IMP-TOTAL-COMPUTED": ("warning", "原文{table}没有“{column}”列，导入时由模板公式按各列之和计算",
                            "法定表格须有“{column}”列；如需核实，请对照原文。"),
+    "IMP-OCR-DIGIT": ("warning", "{where}：{label}，识别为“{read}”（置信度 {confidence}）；按勾稽关系（{rules}）应为 {value}，未自动更正",
+                      "对照原件核对 {sheet}!{cell}：原件是 {value} 的，在导入的工作簿中改正；原件就是“{read}”的，说明原表本身不符合勾稽关系。"),
+    "IMP-OCR-DIGIT/empty": ("warning", "{where}：{label}，没有识别出数字；按勾稽关系（{rules}）应为 {value}，未自动填写",
+                            "对照原件在导入的工作簿 {sheet}!{cell} 填写。"),
     "IMP-TEXT-LONG": ("warning", "{where}：“{label}”的文字超过单元格上限 {limit} 字，超出部分未导入", "把该部分文字精简后填写。"),
 }
 

@@ -138,7 +138,10 @@ def judge(outcome: Outcome, fmt: Format) -> Assessed:
         out.published = next((f for f in imported.facts if f.name == "published"), None)
     late = any(loc.category == "timeliness" for loc in out.findings)
     out.on_time = "late" if late else ("yes" if out.published is not None else "unknown")
-    _settle(out, "manual" if unreadable else None)
+    _settle(out)
+    misread = any(re.match(spec["misread"], loc.finding.code) for loc in out.findings)
+    arithmetic_only = all(loc.category == "arithmetic" for loc in out.findings if loc.finding.severity == "error")
+    _settle(out, "manual" if unreadable or (misread and out.errors and arithmetic_only) else None)
     return out
 
 

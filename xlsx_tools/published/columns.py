@@ -66,3 +66,15 @@ def header_places(words: Sequence[tuple[str, float]], labels: Sequence[str], exp
 
 #: how far apart (in characters) the words of one column's stacked label may stand
 GATHER = 1.5
+
+
+def bounds(values: Sequence, expected: int) -> tuple[int, int]:
+    """Where a row's values (each ``blank`` or not) start and end once the empty cells it has
+    beyond its columns are dropped: on the right first (a table drawn wider than its columns), then
+    on the left (a label that moved into the first column leaves its own cell empty)."""
+    start, end = 0, len(values)
+    while end - start > expected and values[end - 1].blank:
+        end -= 1
+    while end - start > expected and values[start].blank:
+        start += 1
+    return start, end

@@ -89,6 +89,16 @@ class Unreadable(Exception):
 
 
 @dataclass(frozen=True)
+class Seen:
+    """What the recogniser saw in one cell of a picture: the lowest confidence (0–1) of its words
+    (1 where it saw none) and the cell's box in the picture (pixels: left, top, right, bottom)."""
+
+    confidence: float
+    box: tuple[int, int, int, int]
+    empty: bool = False  # no word was seen in the cell
+
+
+@dataclass(frozen=True)
 class Line:
     """One line of a published report: its cells and where it stands in the source."""
 
@@ -104,8 +114,8 @@ class Line:
     #: cells that continue a merged cell (its text stands in the first cell of the merge, above or
     #: to the left): a table of Word, a web page or a ruled PDF says so, where text cannot
     merged: frozenset[int] = frozenset()
-    #: a recognised line (OCR of a scan or a picture): each cell's lowest word confidence (0–1)
-    ocr: tuple[float, ...] = ()
+    #: a recognised line (OCR of a scan or a picture): what the recogniser saw in each cell
+    ocr: tuple[Seen, ...] = ()
 
     @property
     def text(self) -> str:

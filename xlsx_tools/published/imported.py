@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..format.findings import Finding, registered
-from .document import Line
+from .document import Line, Seen
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,15 @@ class Placed:
     line: Line
     note: str = ""
     written: bool = True  # False: a total equal to its parts keeps the template's formula
+    cell: int = -1  # which cell of the line the value stands in (-1: the whole line)
+
+    @property
+    def seen(self) -> Seen | None:
+        """What the recogniser saw in the value's cell, for a value read from a picture (OCR)."""
+        ocr = self.line.ocr
+        if 0 <= self.cell < len(ocr):
+            return ocr[self.cell]
+        return min(ocr, key=lambda seen: seen.confidence) if ocr else None  # the line's least sure cell
 
 
 @dataclass
@@ -38,11 +47,13 @@ class Imported:
     refused: bool = False  # nothing worth a workbook (2019 format, no table found)
     facts: list = field(default_factory=list)  # metadata.Fact: the publication date, 索引号 … (not in the template)
     unread: set[str] = field(default_factory=set)  # tables of which no value was read (their checks held back)
+    #: table cells of a row read whose cell in the source is empty: key → (line, cell)
+    empty: dict[str, tuple[Line, int]] = field(default_factory=dict)
 
-    def set(self, key: str, value: Any, line: Line, note: str = "") -> None:
-        """Place a value, naming the line it came from."""
+    def set(self, key: str, value: Any, line: Line, note: str = "", cell: int = -1) -> None:
+        """Place a value, naming the line (and the cell of it) it came from."""
         self.values[key] = value
-        self.placed.append(Placed(key, value, line, note))
+        self.placed.append(Placed(key, value, line, note, cell=cell))
 
     def note(self, key: str, line: Line | None = None, **context) -> None:
         """Add the registered finding ``key``, located at ``line`` (or at ``where`` in ``context``)."""

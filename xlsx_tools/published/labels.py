@@ -101,6 +101,7 @@ class Value:
 
     raw: str
     number: Any = None  # int or Decimal when the cell is a plain number
+    cell: int = -1  # which cell of its line it is (-1: not known)
 
     @property
     def blank(self) -> bool:

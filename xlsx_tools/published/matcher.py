@@ -22,6 +22,7 @@ from .document import Document, Line
 from .headings import Headings
 from .imported import Imported
 from .labels import index
+from .suspects import suspects
 from .tablerows import TableRows
 
 
@@ -69,6 +70,7 @@ def import_document(doc: Document, fmt: Format | None = None, roster: Roster | N
     rows.missing(headings.seen)
     rows.short_rows(doc.lines)
     rows.totals()
+    suspects(out, fmt)
     return out
 
 

@@ -67,6 +67,24 @@ def words(image: Any, turn: bool = True) -> list[Word]:
     return sorted(out, key=lambda w: (w.y0, w.x0))
 
 
+#: a line of text is at least this many times as wide as it is high (digits alone read the same either way up)
+WIDE = 2
+
+
+def upside_down(image: Any, found: list[Word]) -> bool:
+    """Whether most lines of text of a page (a grey numpy array) stand upside down, by the
+    engine's direction classifier on the page's wide boxes (numbers read the same either way up,
+    so a table of zeros reads well upside down: their confidence cannot tell)."""
+    import numpy as np
+
+    crops = [np.dstack([image[int(w.y0):int(w.y1), int(w.x0):int(w.x1)]] * 3)
+             for w in found if w.x1 - w.x0 > WIDE * (w.y1 - w.y0)][:40]
+    if not crops:
+        return False
+    _, labels, _ = _engine().text_cls(crops)
+    return 2 * sum(label == "180" for label, _ in labels) > len(labels)
+
+
 def as_number(text: str) -> str:
     """A cell's text with letters that look like digits read as digits, when the whole cell is such
     (「O」 → 「0」, 「1O」 → 「10」); any other text as it is."""

@@ -1,11 +1,13 @@
 """A picture of a page made ready to be read: grey, a red seal's ink taken out, turned upright when
-it was scanned a quarter turn round, and straightened when it was scanned a little askew — so that
-the ruling lines :mod:`scan` looks for run straight across and down.
+it was scanned a quarter or a half turn round, and straightened when it was scanned a little askew
+— so that the ruling lines :mod:`scan` looks for run straight across and down — and its words.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .ocr import Word, upside_down, words
 
 #: red ink (a seal) is this much redder than green and blue; it is taken out before reading
 RED = 60
@@ -15,8 +17,8 @@ LONG, SKEW = 0.3, 0.1
 ACROSS = 1.0
 
 
-def upright(image: Any):
-    """The page as a grey numpy array, seal removed, turned and straightened."""
+def upright(image: Any) -> tuple[Any, list[Word]]:
+    """The page as a grey numpy array, seal removed, turned and straightened, and its words."""
     import numpy as np
 
     rgb = np.asarray(image.convert("RGB") if hasattr(image, "convert") else image)
@@ -28,7 +30,16 @@ def upright(image: Any):
         grey = rgb.astype(np.uint8)
     if _sideways(grey):  # a quarter turn either way: the one whose text reads better the right way up
         grey = max((np.ascontiguousarray(np.rot90(grey, k)) for k in (-1, 1)), key=_legibility)
-    return _straightened(grey)
+    grey = _straightened(grey)
+    found = words(grey, turn=False)
+    if upside_down(grey, found):  # scanned a half turn round: its lines read the other way up
+        grey = np.ascontiguousarray(np.rot90(grey, 2))
+        found = words(grey, turn=False)
+    return grey, found
+
+
+def _mean(found: list[Word]) -> float:
+    return sum(w.confidence for w in found) / len(found) if found else 0.0
 
 
 def _legibility(grey) -> float:
@@ -36,11 +47,7 @@ def _legibility(grey) -> float:
     its own turning of upside-down lines."""
     import cv2
 
-    from .ocr import words
-
-    small = cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2))
-    found = words(small, turn=False)
-    return sum(w.confidence for w in found) / len(found) if found else 0.0
+    return _mean(words(cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2)), turn=False))
 
 
 def _sideways(grey) -> bool:

@@ -76,7 +76,8 @@ def _record(ws, imported: Imported, fmt: Format, now: dt.datetime) -> None:
     for n, p in enumerate(imported.placed, 1):
         sheet, span = layout.locate(p.key)
         value = p.value if not isinstance(p.value, str) or len(p.value) <= RECORD_TEXT else p.value[:RECORD_TEXT] + "…"
-        recognised = spec["ocr_note"].format(confidence=min(p.line.ocr)) if p.line.ocr else ""
+        seen = p.seen
+        recognised = spec["ocr_note"].format(confidence=seen.confidence, box=seen.box) if seen else ""
         note = "；".join(filter(None, [p.note, recognised]))
         rows.append([n, sheet, span.ref, labels_of(fmt, p.key), value, p.line.where, p.line.text[:RECORD_TEXT], note])
     if imported.facts:  # the publication date, 索引号 … (for whether it was published on time)

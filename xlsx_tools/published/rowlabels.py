@@ -121,18 +121,21 @@ class RowLabels:
             return line
         cells: list[str] = []
         x: list[float] = []
+        seen = []  # what a recogniser saw: each part of a cell split here saw the whole cell
         for i, cell in enumerate(line.cells):
             m = _SPACED.match(cell)
             if m and value_of(cell, self.index.placeholders) is None and self.match(m["label"], table):
                 parts = [m["label"], *m["numbers"].split()]
                 cells += parts
                 x += [math.nan] * len(parts)
+                seen += line.ocr[i:i + 1] * len(parts)
             else:
                 cells.append(cell)
                 x += [line.x[i]] if line.x else []
+                seen += line.ocr[i:i + 1]
         if len(cells) == len(line.cells):
             return line
-        return dataclasses.replace(line, cells=tuple(cells), x=tuple(x))
+        return dataclasses.replace(line, cells=tuple(cells), x=tuple(x), ocr=tuple(seen))
 
     def glued(self, label: str, table: Table | None) -> bool:
         """A row label with its numbers run into it (a web page flattened without cell separators)."""

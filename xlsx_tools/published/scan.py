@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .document import Line, clean, page_number
-from .ocr import Word, as_number, words
+from .document import Line, Seen, clean, page_number
+from .ocr import Word, as_number
 from .picture import upright
 
 #: a horizontal ruling line is at least this share of the page's width; a vertical one crosses this
@@ -28,12 +28,13 @@ _PAGE_DASHES = re.compile(r"^[一—－-]+|[一—－-]+$")
 THICK, LOW = 4, 8
 
 
-def page_lines(image: Any, number: int) -> list[Line]:
-    """The lines of one scanned page (``image``: a PIL image or a numpy array), made upright first
-    (:mod:`picture`)."""
-    grey = upright(image)
+def page_lines(image: Any, number: int, name: str = "") -> list[Line]:
+    """The lines of one scanned page or picture (``image``: a PIL image or a numpy array), made
+    upright first (:mod:`picture`); each line's place starts with ``name`` (default 「第3页」)."""
+    grey, found = upright(image)
     rows = _rows(grey)
-    found = _split(words(grey), rows)
+    found = _split(found, rows)
+    name = name or f"第{number}页"
     items: list[tuple[float, Line]] = []
     used: set[int] = set()
     table = 0
@@ -44,17 +45,18 @@ def page_lines(image: Any, number: int) -> list[Line]:
             r = 0
         last_bottom = bottom
         r += 1
-        cells, confidence = [], []
+        cells, seen = [], []
         for left, right in zip(columns, columns[1:], strict=False):
             inside = [i for i, w in enumerate(found)
                       if left < w.middle[0] < right and top < w.middle[1] < bottom and i not in used]
             used.update(inside)
             text = as_number(clean(_joined([found[i] for i in inside])))
             cells.append(text)
-            confidence.append(min((found[i].confidence for i in inside), default=1.0))
+            seen.append(Seen(min((found[i].confidence for i in inside), default=1.0),
+                             (int(left), int(top), int(right), int(bottom)), not inside))
         if any(cells):
-            where = f"第{number}页第{table}个表格第{r}行（文字识别）"
-            items.append((top, Line(where, tuple(cells), page=number, ocr=tuple(confidence))))
+            where = f"{name}第{table}个表格第{r}行（文字识别）"
+            items.append((top, Line(where, tuple(cells), page=number, ocr=tuple(seen))))
     rest = _text_lines([w for i, w in enumerate(found) if i not in used])
     left = min((g[0].x0 for g in rest), default=0)
     right = max((g[-1].x1 for g in rest), default=0)
@@ -67,9 +69,10 @@ def page_lines(image: Any, number: int) -> list[Line]:
             continue  # a page number (「-3-」, read as 「一3一」 or 「4-」)
         height = group[0].y1 - group[0].y0
         wraps = before and group[0].x0 <= left + height  # not indented: continues
-        where = f"第{number}页第{n}行（文字识别）"
+        where = f"{name}第{n}行（文字识别）"
+        box = (int(group[0].x0), int(min(w.y0 for w in group)), int(group[-1].x1), int(max(w.y1 for w in group)))
         items.append((group[0].y0, Line(where, (text,), page=number, joint="" if wraps else None,
-                                        ocr=(min(w.confidence for w in group),))))
+                                        ocr=(Seen(min(w.confidence for w in group), box),))))
         before = group[-1].x1 >= right - 2 * height
     return [line for _, line in sorted(items, key=lambda item: item[0])]
 

@@ -14,14 +14,15 @@ to the sum of its parts keeps the template's formula).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from decimal import Decimal
 
 from ..format.declaration import Field, Format, Item, Table
-from .columns import align, header_places
+from .columns import align, bounds, header_places
 from .document import Line
-from .imported import Imported, Placed
+from .imported import Imported
 from .labels import Index, Row, Value, key_of, value_of
 from .rowlabels import RowLabels
 
@@ -56,17 +57,18 @@ class TableRows:
     # -- the walk ---------------------------------------------------------------------------
     def is_row(self, line: Line) -> bool:
         """A line inside a narrative section that is a table row all the same (its label says so)."""
-        labels, values, _ = self._split(*self.labels.visible(line))
+        labels, values, _ = self._split(line)
         found = bool(labels) and self.labels.match(labels[-1], self.table) is not None
         return found and any(not v.blank for v in values)
 
-    def _split(self, cells: tuple[str, ...], x: tuple[float, ...]) -> tuple[list[str], list[Value], list[float]]:
-        """The label cells, the value cells after the last label, and where those values stand
-        (empty when the source does not say)."""
+    def _split(self, line: Line) -> tuple[list[str], list[Value], list[float]]:
+        """The label cells, the value cells after the last label (each naming its cell of the
+        line), and where those values stand (empty when the source does not say)."""
+        (cells, x), kept = self.labels.visible(line), self.labels.kept(line)
         kinds = [value_of(c, self.index.placeholders) for c in cells]
         last = max((i for i, v in enumerate(kinds) if v is None), default=-1)
         labels = [c for c, v in zip(cells, kinds, strict=True) if v is None]
-        values = [v for v in kinds[last + 1:] if v is not None]
+        values = [dataclasses.replace(v, cell=kept[i]) for i, v in enumerate(kinds) if i > last and v is not None]
         places = list(x[last + 1:]) if x else []
         return labels, values, places
 
@@ -81,10 +83,10 @@ class TableRows:
         line = self.labels.unspaced(line, self.table)
         if (rest := self.labels.rest_of(line, self.tail)) is not None:
             return self._label_line(line, rest)  # a label's last character, cut to the next page's row
-        cells, x = self.labels.visible(line)
+        cells = self.labels.visible(line)[0]
         if not cells:
             return None  # one character of a label printed down the page
-        labels, values, places = self._split(cells, x)
+        labels, values, places = self._split(line)
         if not (len(values) == 1 and not labels and self.table is not None):
             self.flush_lone()
         kept = self.labels.kept(line)
@@ -261,8 +263,7 @@ class TableRows:
             self._unlabelled(line, *self._lone_parts(line))
 
     def _lone_parts(self, line: Line) -> tuple[list[Value], list[float], list[bool]]:
-        cells, x = self.labels.visible(line)
-        _, values, places = self._split(cells, x)
+        _, values, places = self._split(line)
         return values, places, [False] * len(values)
 
     def _total_columns(self) -> tuple[Item, ...]:
@@ -277,7 +278,7 @@ class TableRows:
             return
         block = table.blocks[0]
         columns = [(r, c) for r in block.leaf_rows for c in block.leaf_columns]
-        start, end = self._bounds(values, len(columns))
+        start, end = bounds(values, len(columns))
         values, covered = values[start:end], covered[start:end]
         if len(values) > len(columns) or (len(values) < len(columns) and not places):
             self.out.note("IMP-UNPLACED", line, text=line.text)
@@ -296,18 +297,6 @@ class TableRows:
             r, c = columns[i]
             self._put(f"{table.key}.{r.key}.{c.key}", v, line)
         self._merged(line, table.name, [columns[i][1] for i, m in zip(chosen, covered, strict=True) if m])
-
-    @staticmethod
-    def _bounds(values: list[Value], expected: int) -> tuple[int, int]:
-        """Where a row's values start and end once the empty cells it has beyond its columns are
-        dropped: on the right first (a table drawn wider than its columns), then on the left (a
-        label that moved into the first column leaves its own cell empty)."""
-        start, end = 0, len(values)
-        while end - start > expected and values[end - 1].blank:
-            end -= 1
-        while end - start > expected and values[start].blank:
-            start += 1
-        return start, end
 
     def _merged(self, line: Line, row: str, columns: list[Item]) -> None:
         """Value cells that continue a merged cell: blank here, their number stands in the merge's first cell."""
@@ -328,12 +317,12 @@ class TableRows:
         where = f"{row.table.key}.{row.item.key}"
         if where in self.rows_seen:
             first = self.rows_seen[where]
-            before = self._split(*self.labels.visible(first))[1]
+            before = self._split(first)[1]
             same = [v.raw for v in values if v.raw] == [v.raw for v in before if v.raw]
             self.out.note("IMP-DUPLICATE" if same else "IMP-CONFLICT", line, row=row.item.label, first=first.where)
             return
         cols = self._columns(row)
-        start, end = self._bounds(values, len(cols))
+        start, end = bounds(values, len(cols))
         trimmed, covered = values[start:end], covered[start:end]
         places = places if len(trimmed) == len(values) else []
         if len(trimmed) > len(cols):
@@ -365,8 +354,9 @@ class TableRows:
 
     def _put(self, key: str, v: Value, line: Line, note: str = "") -> None:
         if v.blank:
-            return  # left empty: the validator reports the blank (S7)
-        self.out.set(key, v.stored, line, note)
+            self.out.empty[key] = (line, v.cell)  # left empty: the validator reports the blank (S7)
+            return
+        self.out.set(key, v.stored, line, note, v.cell)
 
     # -- after the walk ---------------------------------------------------------------------
     def settle(self) -> None:
@@ -442,9 +432,9 @@ class TableRows:
                     sums.append(sum(Decimal(str(v)) for v in got) if ok else None)
             published = values[p.key]
             if isinstance(published, int | float) and all(s == Decimal(str(published)) for s in sums):
-                self.out.placed[i] = Placed(p.key, published, p.line, self.spec["agrees"], written=False)
+                self.out.placed[i] = dataclasses.replace(p, note=self.spec["agrees"], written=False)
             else:
-                self.out.placed[i] = Placed(p.key, published, p.line, self.spec["published_total"])
+                self.out.placed[i] = dataclasses.replace(p, note=self.spec["published_total"])
         for p in self.out.placed:
             if not p.written:
                 del values[p.key]
