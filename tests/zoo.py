@@ -121,3 +121,52 @@ def scanned_pdf(path: Path) -> Path:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     path.write_bytes(out)
     return path
+
+
+def picture_page(pdf: Path, folder: Path, dpi: int = 200) -> Path:
+    """A saved web page of a report whose tables are pictures: the text of each page of ``pdf`` as
+    paragraphs, each table cut out of the page rasterised at ``dpi`` as a PNG where it stood — the
+    first as a data: URL, the others as files in the folder a browser saves beside the page."""
+    import base64
+    import html
+    import subprocess
+
+    import pdfplumber
+    from PIL import Image
+
+    pictures = folder / f"{pdf.stem}_files"
+    pictures.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(pictures / "page")], check=True)
+    rasters = sorted(pictures.glob("page-*.png"))
+    body, n = [], 0
+    with pdfplumber.open(pdf) as doc:
+        for page, raster in zip(doc.pages, rasters, strict=True):
+            with Image.open(raster) as opened:
+                image = opened.convert("RGB")
+            boxes = [t.bbox for t in page.find_tables()]
+            items = []
+            for x0, top, x1, bottom in boxes:
+                n += 1
+                scale, pad = dpi / 72, 6
+                crop = image.crop((int(x0 * scale) - pad, int(top * scale) - pad,
+                                   int(x1 * scale) + pad, int(bottom * scale) + pad))
+                name = f"image{n:03d}.png"
+                crop.save(pictures / name)
+                if n == 1:
+                    src = "data:image/png;base64," + base64.b64encode((pictures / name).read_bytes()).decode()
+                else:
+                    src = f"{pictures.name}/{name}"
+                items.append((top, f'<p><img src="{src}" alt="表格"></p>'))
+
+            def outside(obj, boxes=boxes) -> bool:
+                y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
+                return not any(top - 2 <= y <= bottom + 2 for _, top, _, bottom in boxes)
+
+            for line in page.filter(outside).extract_text_lines():
+                items.append((line["top"], f"<p>{html.escape(line['text'])}</p>"))
+            body += [text for _, text in sorted(items, key=lambda item: item[0])]
+            raster.unlink()
+    path = folder / f"{pdf.stem}.html"
+    path.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"><title>年报</title></head><body>'
+                    + "\n".join(body) + "</body></html>", encoding="utf-8")
+    return path

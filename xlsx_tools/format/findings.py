@@ -190,7 +190,7 @@ _IMPORT: dict[str, tuple[str, str, str]] = {
     "IMP-DUPLICATE": ("info", "{where}：“{row}”再次出现，数值与{first}相同（可能是分页重复），已忽略", "无需处理。"),
     "IMP-CONFLICT": ("error", "{where}：“{row}”再次出现，数值与{first}不同；按{first}导入", "对照原文确认哪一行正确。"),
     "IMP-TABLE-UNREAD": ("error", "原文的{table}一个数值也没有读到（表格可能是图片，或排版无法识别），导入后为空白；正文与{table}的核对暂不进行",
-                         "对照原文在导入的工作簿中填写{table}；表格是图片的，须先转为文字。"),
+                         "对照原文在导入的工作簿中填写{table}；表格是图片的，装上文字识别组件（pip install \"nianbao[ocr]\"）后重新导入，网页须用浏览器“另存为（网页，全部）”连同图片保存后导入。"),
     "IMP-MISSING-ROW": ("warning", "原文中没有找到{table}“{row}”这一行，导入后为空白", "对照原文核对；原文确实缺少的，说明该年报表格不完整。"),
     "IMP-TOTAL-COMPUTED": ("warning", "原文{table}没有“{column}”列，导入时由模板公式按各列之和计算",
                            "法定表格须有“{column}”列；如需核实，请对照原文。"),

@@ -38,6 +38,9 @@ from .sources import read_document
 #: the address space an import worker may take when it may recognise scans (RLIMIT_AS counts the
 #: recogniser's reservations, not only what it uses)
 OCR_MEMORY_MB = 4096
+#: the time one file may take by default when it may be recognised: about 4 s a scanned page on two
+#: cores, so a 60-page scan fits (the general default of one minute would stop a 15-page one)
+OCR_SECONDS = 300.0
 
 
 class ImportUsage(Exception):
@@ -93,7 +96,9 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
     fmt = fmt or load()
     budget = budget or pool.Budget()
     if ocr.available():  # the recogniser reserves about 1.5 GB of address space of its own
-        budget = dataclasses.replace(budget, memory_mb=max(budget.memory_mb, OCR_MEMORY_MB))
+        default = budget.seconds == pool.Budget().seconds  # a --timeout given is kept
+        budget = dataclasses.replace(budget, memory_mb=max(budget.memory_mb, OCR_MEMORY_MB),
+                                     seconds=OCR_SECONDS if default else budget.seconds)
     # found as `nianbao validate` finds workbooks: recursively; hidden and system files skipped,
     # an Office lock file (~$年报.docx) reported as such
     files, lock_files = collect(inputs, suffixes=fmt.importer["suffixes"])

@@ -67,6 +67,15 @@ def words(image: Any, turn: bool = True) -> list[Word]:
     return sorted(out, key=lambda w: (w.y0, w.x0))
 
 
+def read_line(image: Any) -> tuple[str, float]:
+    """The text of a picture that is one line of text already cut out (no detection), and its confidence."""
+    import numpy as np
+
+    found, _ = _engine()(np.dstack([image] * 3) if image.ndim == 2 else image, use_det=False, use_cls=False)
+    text, confidence = (found or [["", 0.0]])[0]
+    return str(text).strip(), float(confidence)
+
+
 #: a line of text is at least this many times as wide as it is high (digits alone read the same either way up)
 WIDE = 2
 

@@ -13,6 +13,9 @@ from .ocr import Word, upside_down, words
 RED = 60
 #: a skew is measured on lines at least this share of the page's width, and corrected above this (degrees)
 LONG, SKEW = 0.3, 0.1
+#: a picture narrower than this (pixels) is enlarged to it before reading: a 150 dpi scan or a table
+#: pasted at screen resolution has characters too small for the recogniser to find every 「0」
+WIDE = 1600
 #: the lines of text run across when the ink's row profile varies this much more than its column profile
 ACROSS = 1.0
 
@@ -28,6 +31,12 @@ def upright(image: Any) -> tuple[Any, list[Word]]:
         grey[(r - g > RED) & (r - b > RED)] = 255  # a red seal over the text: its ink is not text
     else:
         grey = rgb.astype(np.uint8)
+    if max(grey.shape) < WIDE:
+        import cv2
+
+        scale = WIDE / max(grey.shape)
+        size = (round(grey.shape[1] * scale), round(grey.shape[0] * scale))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
     if _sideways(grey):  # a quarter turn either way: the one whose text reads better the right way up
         grey = max((np.ascontiguousarray(np.rot90(grey, k)) for k in (-1, 1)), key=_legibility)
     grey = _straightened(grey)

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from .document import Line, Seen, clean, page_number
-from .ocr import Word, as_number
+from .ocr import Word, as_number, read_line
 from .picture import upright
 
 #: a horizontal ruling line is at least this share of the page's width; a vertical one crosses this
@@ -26,6 +26,9 @@ ACROSS, DOWN = 0.15, 0.95
 _PAGE_DASHES = re.compile(r"^[一—－-]+|[一—－-]+$")
 #: pixels of a ruling line's thickness merged into one line; a row lower than this is no row
 THICK, LOW = 4, 8
+#: a cell read again on its own: its ink is darker than this, at least this many pixels of it, and
+#: what is read is taken only with this confidence
+INK, SPECK, REREAD = 128, 12, 0.8
 
 
 def page_lines(image: Any, number: int, name: str = "") -> list[Line]:
@@ -51,9 +54,11 @@ def page_lines(image: Any, number: int, name: str = "") -> list[Line]:
                       if left < w.middle[0] < right and top < w.middle[1] < bottom and i not in used]
             used.update(inside)
             text = as_number(clean(_joined([found[i] for i in inside])))
+            confidence = min((found[i].confidence for i in inside), default=1.0)
+            if not inside and (again := _reread(grey, left, top, right, bottom)) is not None:
+                text, confidence = again  # ink the detector passed over: a small 「0」 alone in a tall cell
             cells.append(text)
-            seen.append(Seen(min((found[i].confidence for i in inside), default=1.0),
-                             (int(left), int(top), int(right), int(bottom)), not inside))
+            seen.append(Seen(confidence, (int(left), int(top), int(right), int(bottom)), not text))
         if any(cells):
             where = f"{name}第{table}个表格第{r}行（文字识别）"
             items.append((top, Line(where, tuple(cells), page=number, ocr=tuple(seen))))
@@ -75,6 +80,25 @@ def page_lines(image: Any, number: int, name: str = "") -> list[Line]:
                                         ocr=(Seen(min(w.confidence for w in group), box),))))
         before = group[-1].x1 >= right - 2 * height
     return [line for _, line in sorted(items, key=lambda item: item[0])]
+
+
+def _reread(grey, left: int, top: int, right: int, bottom: int) -> tuple[str, float] | None:
+    """A cell in which the detector found no word, read once more on its own: its ink (inside the
+    ruling lines) cut out and recognised as one line. Only a number is taken (a cell of a label or
+    a header left empty by a merge stays empty)."""
+    import numpy as np
+
+    inner = grey[top + 2 * THICK:bottom - 2 * THICK, left + 2 * THICK:right - 2 * THICK]
+    if inner.size == 0:
+        return None
+    ys, xs = np.where(inner < INK)
+    if len(ys) < SPECK:
+        return None  # blank (or a speck of dust)
+    pad = max(4, (ys.max() - ys.min()) // 2)
+    crop = inner[max(ys.min() - pad, 0):ys.max() + pad + 1, max(xs.min() - pad, 0):xs.max() + pad + 1]
+    text, confidence = read_line(np.ascontiguousarray(crop))
+    text = as_number(text)
+    return (text, confidence) if text.isdigit() and confidence >= REREAD else None
 
 
 def _split(found: list[Word], rows: list[tuple[int, int, list[int]]]) -> list[Word]:

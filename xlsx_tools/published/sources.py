@@ -36,7 +36,7 @@ def read_document(path: Path, kinds: dict[str, str], max_mb: float, max_pages: i
     if suffix == ".docx":
         doc.lines = docx_lines(data, max_mb)
     elif suffix in (".html", ".htm"):
-        doc.lines = html_lines(data)
+        doc.lines = html_lines(data, path.parent, max_mb, max_pages)
     elif suffix == ".pdf":
         doc.lines = pdf_lines(data, max_pages, doc.file_dates)
     elif suffix in (".doc", ".wps"):
