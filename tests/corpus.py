@@ -763,6 +763,15 @@ ELSEWHERE = {
         "(and every merge test that takes a fingerprint)",
     53: "test_live.py::test_an_unsaved_edit_is_seen, test_button.py::test_second_click_after_fixing_clears_the_marks",
     54: "test_button.py::test_an_unexpected_error_shows_a_short_message_and_logs_the_details",
+    55: "test_ocr.py::test_without_the_ocr_extra_a_scan_says_how_to_install_it",
+    56: "test_ocr.py::test_a_pictures_file_is_read_only_from_the_page_or_beside_it (http)",
+    57: "test_ocr.py::test_a_pictures_file_is_read_only_from_the_page_or_beside_it (../, absolute, file:)",
+    58: "test_ocr.py::test_a_pictures_file_is_read_only_from_the_page_or_beside_it (broken, missing, bad base64)",
+    59: "test_ocr.py::test_pictures_count_as_pages_and_a_huge_one_is_not_decoded, "
+        "test_ocr.py::test_a_pictures_file_is_read_only_from_the_page_or_beside_it (--max-mb)",
+    60: "test_ocr.py::test_pictures_count_as_pages_and_a_huge_one_is_not_decoded, "
+        "test_ocr.py::test_a_file_that_may_be_recognised_gets_the_recognisers_time_and_memory",
+    61: "test_suspects.py, test_ocr.py::test_scans_and_pictures_import_exactly_and_are_assessed (the smudged number)",
 }
 
 

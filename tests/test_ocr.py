@@ -96,6 +96,36 @@ def test_a_pictures_file_is_read_only_from_the_page_or_beside_it(tmp_path):
     assert _picture("年报_files/表格 1.png", site, 0.0001) is None  # larger than --max-mb
 
 
+def test_pictures_count_as_pages_and_a_huge_one_is_not_decoded(tmp_path, monkeypatch):
+    """Each picture of a web page is a page against --max-pages (the recogniser is replaced here by
+    one that says which picture it was given); a picture of too many pixels is never decoded."""
+    from PIL import Image
+
+    from xlsx_tools.published import scan, webpage
+    from xlsx_tools.published.document import Line
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(scan, "page_lines", lambda image, n, name: [Line(name, (f"图{n}", str(image.size[0])))])
+    for n in (1, 2, 3):
+        Image.new("RGB", (300 + n, 100), "white").save(tmp_path / f"{n}.png")
+    page = "".join(f'<p>第{n}段</p><img src="{n}.png">' for n in (1, 2, 3)).encode()
+    lines = webpage.html_lines(page, tmp_path, max_pages=2)
+    assert [line.cells for line in lines] == [("第1段",), ("图1", "301"), ("第2段",), ("图2", "302"), ("第3段",)]
+    Image.new("L", (8000, 6000), 255).save(tmp_path / "大.png")  # 48 million pixels: a bomb's shape
+    assert webpage._picture("大.png", tmp_path, 50) is None
+
+
+def test_a_file_that_may_be_recognised_gets_the_recognisers_time_and_memory(monkeypatch):
+    from xlsx_tools.published.conversion import OCR_MEMORY_MB, OCR_SECONDS, file_budget
+    from xlsx_tools.read.pool import Budget
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    assert (file_budget(Budget()).seconds, file_budget(Budget()).memory_mb) == (OCR_SECONDS, OCR_MEMORY_MB)
+    assert file_budget(Budget(seconds=20)).seconds == 20  # --timeout 20 is kept
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    assert file_budget(Budget()) == Budget()
+
+
 @pytest.fixture(scope="module")
 def region(tmp_path_factory, libreoffice):
     """A folder of published reports as scans and pictures come: every sample's report (as `nianbao
@@ -234,7 +264,7 @@ def test_scans_and_pictures_import_exactly_and_are_assessed(region, tmp_path):
         record = [r for r in rows if r[1] in ("表二", "表三", "表四")]
         recognised = [r for r in record if "（文字识别）" in str(r[5])]
         assert recognised and all(("页" in r[5] or "图片" in r[5]) and "文字识别（置信度 " in str(r[7])
-                                  and "图中位置" in str(r[7]) for r in recognised), source.name
+                                  and "；位置：左起 " in str(r[7]) for r in recognised), source.name
         assert (len(recognised) == len(record)) == ("半扫描" not in source.stem), source.name
         if spoiled:
             assert back[SPOILED[1]] is None

@@ -29,7 +29,8 @@ def _scanned(changes: dict[str, dict[int, tuple[str, float]]] | None = None, rec
     ``changes`` putting other text (and a confidence) into a line's cells."""
     doc = Document(TEXT.name, "PDF 文档")
     for line in text_lines(TEXT.read_text(encoding="utf-8")):
-        cells, seen = list(line.cells), [Seen(0.99, (i * 100, 0, i * 100 + 90, 40)) for i in range(len(line.cells))]
+        cells = list(line.cells)
+        seen = [Seen(0.99, (i / 10, 0.5, (i * 10 + 9) / 100, 0.52)) for i in range(len(cells))]
         for i, (text, confidence) in (changes or {}).get(line.where, {}).items():
             cells[i] = text
             seen[i] = Seen(confidence, seen[i].box, empty=not text)
@@ -100,4 +101,9 @@ def test_among_cells_that_would_each_explain_a_total_the_doubtful_one_is_named()
 def test_a_misread_value_records_its_cell_box_and_confidence():
     imported = import_document(_scanned({GRANTED: {2: ("12", 0.61)}}), FMT)
     (placed,) = [p for p in imported.placed if p.key == "t3.granted.natural"]
-    assert placed.seen == Seen(0.61, (200, 0, 290, 40))
+    assert placed.seen == Seen(0.61, (0.2, 0.5, 0.29, 0.52))
+    from xlsx_tools.published.record import workbook
+
+    rows = list(workbook(imported, FMT)[FMT.importer["sheet"]].iter_rows(values_only=True))
+    (row,) = [r for r in rows if r[5] == GRANTED and r[4] == 12]
+    assert "文字识别（置信度 0.61；位置：左起 20%–29%，上起 50%–52%）" in row[7]

@@ -43,6 +43,16 @@ OCR_MEMORY_MB = 4096
 OCR_SECONDS = 300.0
 
 
+def file_budget(budget: pool.Budget) -> pool.Budget:
+    """What one file may cost: when it may be recognised, the recogniser's address space on top (it
+    reserves about 1.5 GB of its own) and ``OCR_SECONDS`` unless another time was asked for."""
+    if not ocr.available():
+        return budget
+    default = budget.seconds == pool.Budget().seconds  # a --timeout given is kept
+    return dataclasses.replace(budget, memory_mb=max(budget.memory_mb, OCR_MEMORY_MB),
+                               seconds=OCR_SECONDS if default else budget.seconds)
+
+
 class ImportUsage(Exception):
     """The arguments cannot work (several sources into one .xlsx file)."""
 
@@ -94,11 +104,7 @@ def import_paths(inputs: Iterable[Path], output: Path, roster: Roster | None = N
     not ``check``); publication dates are held to ``deadline`` (default: 31 January after each
     report's year)."""
     fmt = fmt or load()
-    budget = budget or pool.Budget()
-    if ocr.available():  # the recogniser reserves about 1.5 GB of address space of its own
-        default = budget.seconds == pool.Budget().seconds  # a --timeout given is kept
-        budget = dataclasses.replace(budget, memory_mb=max(budget.memory_mb, OCR_MEMORY_MB),
-                                     seconds=OCR_SECONDS if default else budget.seconds)
+    budget = file_budget(budget or pool.Budget())
     # found as `nianbao validate` finds workbooks: recursively; hidden and system files skipped,
     # an Office lock file (~$年报.docx) reported as such
     files, lock_files = collect(inputs, suffixes=fmt.importer["suffixes"])

@@ -91,10 +91,11 @@ class Unreadable(Exception):
 @dataclass(frozen=True)
 class Seen:
     """What the recogniser saw in one cell of a picture: the lowest confidence (0–1) of its words
-    (1 where it saw none) and the cell's box in the picture (pixels: left, top, right, bottom)."""
+    (1 where it saw none) and the cell's box in the upright picture (left, top, right, bottom as
+    shares of its width and height, so that a reader finds it on the page at any resolution)."""
 
     confidence: float
-    box: tuple[int, int, int, int]
+    box: tuple[float, float, float, float]
     empty: bool = False  # no word was seen in the cell
 
 

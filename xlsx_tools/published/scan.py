@@ -58,7 +58,7 @@ def page_lines(image: Any, number: int, name: str = "") -> list[Line]:
             if not inside and (again := _reread(grey, left, top, right, bottom)) is not None:
                 text, confidence = again  # ink the detector passed over: a small 「0」 alone in a tall cell
             cells.append(text)
-            seen.append(Seen(confidence, (int(left), int(top), int(right), int(bottom)), not text))
+            seen.append(Seen(confidence, _share(grey, left, top, right, bottom), not text))
         if any(cells):
             where = f"{name}第{table}个表格第{r}行（文字识别）"
             items.append((top, Line(where, tuple(cells), page=number, ocr=tuple(seen))))
@@ -75,11 +75,17 @@ def page_lines(image: Any, number: int, name: str = "") -> list[Line]:
         height = group[0].y1 - group[0].y0
         wraps = before and group[0].x0 <= left + height  # not indented: continues
         where = f"{name}第{n}行（文字识别）"
-        box = (int(group[0].x0), int(min(w.y0 for w in group)), int(group[-1].x1), int(max(w.y1 for w in group)))
+        box = _share(grey, group[0].x0, min(w.y0 for w in group), group[-1].x1, max(w.y1 for w in group))
         items.append((group[0].y0, Line(where, (text,), page=number, joint="" if wraps else None,
                                         ocr=(Seen(min(w.confidence for w in group), box),))))
         before = group[-1].x1 >= right - 2 * height
     return [line for _, line in sorted(items, key=lambda item: item[0])]
+
+
+def _share(grey, left: float, top: float, right: float, bottom: float) -> tuple[float, float, float, float]:
+    """A box as shares of the upright page's width and height (whatever the picture's resolution)."""
+    height, width = grey.shape
+    return round(left / width, 4), round(top / height, 4), round(right / width, 4), round(bottom / height, 4)
 
 
 def _reread(grey, left: int, top: int, right: int, bottom: int) -> tuple[str, float] | None:
