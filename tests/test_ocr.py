@@ -275,3 +275,5 @@ def test_scans_and_pictures_import_exactly_and_are_assessed(region, tmp_path):
     assert len(verdicts) == len(shown), results[:3]
     assert {f: v for f, v in verdicts.items() if v in ("不合格", "需人工核查")} == {
         next(s.name for s in shown if "污损" in s.stem): "需人工核查"}, verdicts
+    (smudged,) = [r for r in results if r and r[-3] == next(s.name for s in shown if "污损" in s.stem)]
+    assert str(smudged[-1]).startswith("[IMP-OCR-DIGIT]"), smudged  # what the verdict rests on comes first

@@ -107,3 +107,25 @@ def test_a_misread_value_records_its_cell_box_and_confidence():
     rows = list(workbook(imported, FMT)[FMT.importer["sheet"]].iter_rows(values_only=True))
     (row,) = [r for r in rows if r[5] == GRANTED and r[4] == 12]
     assert "文字识别（置信度 0.61；位置：左起 20%–29%，上起 50%–52%）" in row[7]
+
+
+def test_assess_reads_a_report_by_hand_when_its_broken_identities_may_be_a_misread():
+    """Only 勾稽 errors and a digit the identities point at: 需人工核查, that finding first; another
+    kind of error as well, or no recognised digit: 不合格."""
+    from xlsx_tools.check.validate import Report
+    from xlsx_tools.format.findings import Finding
+    from xlsx_tools.published.assessment import judge
+    from xlsx_tools.published.conversion import Outcome
+
+    def verdict(imported, *codes):
+        errors = [Finding(code, "error", f"{code} 未通过") for code in codes]
+        report = Report(TEXT.name, findings=errors)
+        outcome = Outcome(TEXT, imported=imported, findings=imported.findings, report=report)
+        assessed = judge(outcome, FMT)
+        return assessed.verdict, assessed.findings[0].finding.code
+
+    misread = import_document(_scanned({GRANTED: {2: ("12", 0.61)}}), FMT)
+    assert verdict(misread, "R3", "R2") == ("manual", "IMP-OCR-DIGIT")
+    assert verdict(misread, "R3", "T1")[0] == "fail"
+    typed = import_document(_scanned({GRANTED: {2: ("12", 0.61)}}, recognised=False), FMT)
+    assert verdict(typed, "R3", "R2") == ("fail", "R3")

@@ -67,6 +67,7 @@ class Assessed:
     reuse: list[SectionReuse] | None = None  # None: no report of the year before was found
     previous: str = ""  # where the year before's report came from
     imported: Imported | None = field(default=None, repr=False)
+    first: str = ""  # codes (a regular expression) listed before all others: what the verdict rests on
 
     @property
     def tables_complete(self) -> bool:
@@ -141,7 +142,9 @@ def judge(outcome: Outcome, fmt: Format) -> Assessed:
     _settle(out)
     misread = any(re.match(spec["misread"], loc.finding.code) for loc in out.findings)
     arithmetic_only = all(loc.category == "arithmetic" for loc in out.findings if loc.finding.severity == "error")
-    _settle(out, "manual" if unreadable or (misread and out.errors and arithmetic_only) else None)
+    if misread and out.errors and arithmetic_only:  # the broken identities may be the recogniser's
+        out.first = spec["misread"]
+    _settle(out, "manual" if unreadable or out.first else None)
     return out
 
 
@@ -152,7 +155,8 @@ def _settle(a: Assessed, verdict: str | None = None) -> None:
     a.warnings = len(serious) - a.errors
     a.counts = Counter(loc.category for loc in serious if loc.category)
     a.verdict = verdict or ("fail" if a.errors else "fair" if a.warnings else "pass")
-    a.findings.sort(key=lambda loc: (("error", "warning", "info").index(loc.finding.severity)
+    a.findings.sort(key=lambda loc: (not (a.first and re.match(a.first, loc.finding.code)),
+                                     ("error", "warning", "info").index(loc.finding.severity)
                                      if loc.finding.severity in ("error", "warning", "info") else 3))
 
 
