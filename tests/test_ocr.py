@@ -49,6 +49,8 @@ ALL = sorted((ROOT / "samples" / "报表").glob("*/*.xlsx"))
 DPI = (250, 150, 300, 200, 200)
 #: the cell spoiled in one scan, its row's label and which number of the row it is (17 in the sample)
 SPOILED = (ALL[-1], "t3.granted.natural", "予以公开", 0)
+#: what the spoiled number is overwritten with in another scan (a digit the recogniser reads wrong)
+MISREAD = "12"
 
 
 def test_a_scanned_page_is_rendered_at_its_pictures_own_resolution():
@@ -131,7 +133,8 @@ def region(tmp_path_factory, libreoffice):
     """A folder of published reports as scans and pictures come: every sample's report (as `nianbao
     report` prints it) scanned at 150–300 dpi, one with a page upside down; one worn (pages askew
     ±2°, JPEG quality 60, a quarter turn round, a red seal over the table); one half text, half
-    scanned; a saved web page whose tables are PNG pictures; a scan with one number smudged.
+    scanned; a saved web page whose tables are PNG pictures; a scan with one number smudged, and one
+    with that number overwritten by another.
     Returns the folder and, for each file, the workbook whose values it shows."""
     if not ocr.available():
         import os
@@ -160,6 +163,8 @@ def region(tmp_path_factory, libreoffice):
     shown[picture_page(spoiled_pdf, folder)] = SPOILED[0]
     smudged = _smudged(spoiled_pdf, _pages(spoiled_pdf, 200, work), 200)
     shown[_save(smudged, folder / f"{SPOILED[0].stem}（污损）.pdf", 200)] = SPOILED[0]
+    altered = _smudged(spoiled_pdf, _pages(spoiled_pdf, 200, work), 200, MISREAD)
+    shown[_save(altered, folder / f"{SPOILED[0].stem}（改写）.pdf", 200)] = SPOILED[0]
     return folder, shown
 
 
@@ -181,11 +186,11 @@ def _save(pages, path, dpi: int):
     return path
 
 
-def _smudged(pdf, pages, dpi: int):
-    """The pages with the spoiled cell's number smudged over with ink strokes (where the text PDF
-    says it stands), so that it cannot be read."""
+def _smudged(pdf, pages, dpi: int, text: str = ""):
+    """The pages with the spoiled cell's number (where the text PDF says it stands) smudged over
+    with ink, so that it cannot be read, or whited out and ``text`` written there instead."""
     import pdfplumber
-    from PIL import ImageDraw
+    from PIL import ImageDraw, ImageFont
 
     _, _, label, index = SPOILED
     with pdfplumber.open(pdf) as doc:
@@ -199,7 +204,10 @@ def _smudged(pdf, pages, dpi: int):
             w, scale = numbers[index], dpi / 72
             draw = ImageDraw.Draw(pages[n])
             box = (w["x0"] * scale - 4, w["top"] * scale - 4, w["x1"] * scale + 4, w["bottom"] * scale + 4)
-            draw.rectangle(box, fill=(70, 70, 70))
+            draw.rectangle(box, fill="white" if text else (70, 70, 70))
+            if text:
+                font = ImageFont.load_default(size=round((w["bottom"] - w["top"]) * scale * 1.1))
+                draw.text((box[0] + 4, box[1] + 2), text, fill="black", font=font)
             return pages
     raise AssertionError(f"{label} not found in {pdf}")
 
@@ -245,8 +253,9 @@ def test_scans_and_pictures_import_exactly_and_are_assessed(region, tmp_path):
     """`nianbao assess` over the folder, keeping the imported workbooks: every table value of every
     scan (150–300 dpi, a page upside down, a worn one, a half-scanned one) and of the picture page
     comes back exactly; the agency and year from the title; each recognised value names its page
-    or picture, its confidence and its box. The smudged number is named with the value the
-    identities ask for (and left blank), so that report is read by hand; no other is failed."""
+    or picture, its confidence and its box. The smudged and the overwritten number are named with
+    the value the identities ask for (and left as read), so those reports are read by hand; no
+    other is failed."""
     folder, shown = region
     workbooks = tmp_path / "导入"
     proc = nianbao("assess", folder, "-o", tmp_path / "评估.xlsx", "--workbooks", workbooks)
@@ -256,7 +265,7 @@ def test_scans_and_pictures_import_exactly_and_are_assessed(region, tmp_path):
     for source, workbook in shown.items():
         target = workbooks / f"{source.stem}.xlsx"
         expected, back = carried(workbook), carried(target)
-        spoiled = "污损" in source.stem
+        spoiled = "污损" in source.stem or "改写" in source.stem
         keys = [k for k in expected if k.startswith("t") and not (spoiled and k == SPOILED[1])]
         assert {k: back[k] for k in keys} == {k: expected[k] for k in keys}, source.name
         assert (back["id.name"], back["id.year"]) == (expected["id.name"], expected["id.year"]), source.name
@@ -266,14 +275,15 @@ def test_scans_and_pictures_import_exactly_and_are_assessed(region, tmp_path):
         assert recognised and all(("页" in r[5] or "图片" in r[5]) and "文字识别（置信度 " in str(r[7])
                                   and "；位置：左起 " in str(r[7]) for r in recognised), source.name
         assert (len(recognised) == len(record)) == ("半扫描" not in source.stem), source.name
-        if spoiled:
-            assert back[SPOILED[1]] is None
+        if spoiled:  # left as read (nothing, or the wrong number), named with the value the identities ask for
+            assert back[SPOILED[1]] == (None if "污损" in source.stem else int(MISREAD)), source.name
             (digit,) = [r for r in rows if r[1] == "IMP-OCR-DIGIT"]
             assert f"应为 {expected[SPOILED[1]]}" in digit[6] and "（文字识别）" in digit[6], digit
+            assert ("没有识别出数字" if "污损" in source.stem else f"识别为“{MISREAD}”（置信度 0.") in digit[6], digit
     results = list(load_workbook(tmp_path / "评估.xlsx")["评估结果"].iter_rows(values_only=True))
     verdicts = {r[-3]: r[3] for r in results if r and isinstance(r[-3], str) and r[-3] in {s.name for s in shown}}
     assert len(verdicts) == len(shown), results[:3]
-    assert {f: v for f, v in verdicts.items() if v in ("不合格", "需人工核查")} == {
-        next(s.name for s in shown if "污损" in s.stem): "需人工核查"}, verdicts
-    (smudged,) = [r for r in results if r and r[-3] == next(s.name for s in shown if "污损" in s.stem)]
-    assert str(smudged[-1]).startswith("[IMP-OCR-DIGIT]"), smudged  # what the verdict rests on comes first
+    spoilt = {s.name for s in shown if "污损" in s.stem or "改写" in s.stem}
+    assert {f: v for f, v in verdicts.items() if v in ("不合格", "需人工核查")} == dict.fromkeys(spoilt, "需人工核查")
+    for row in (r for r in results if r and r[-3] in spoilt):
+        assert str(row[-1]).startswith("[IMP-OCR-DIGIT]"), row  # what the verdict rests on comes first
