@@ -77,7 +77,7 @@ def read_line(image: Any) -> tuple[str, float]:
 
 
 #: a line of text is at least this many times as wide as it is high (digits alone read the same either way up)
-WIDE = 2
+ELONGATED = 2
 
 
 def upside_down(image: Any, found: list[Word]) -> bool:
@@ -87,7 +87,7 @@ def upside_down(image: Any, found: list[Word]) -> bool:
     import numpy as np
 
     crops = [np.dstack([image[int(w.y0):int(w.y1), int(w.x0):int(w.x1)]] * 3)
-             for w in found if w.x1 - w.x0 > WIDE * (w.y1 - w.y0)][:40]
+             for w in found if w.x1 - w.x0 > ELONGATED * (w.y1 - w.y0)][:40]
     if not crops:
         return False
     _, labels, _ = _engine().text_cls(crops)
