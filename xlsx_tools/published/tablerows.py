@@ -89,8 +89,7 @@ class TableRows:
         labels, values, places = self._split(line)
         if not (len(values) == 1 and not labels and self.table is not None):
             self.flush_lone()
-        kept = self.labels.kept(line)
-        covered = [kept[len(cells) - len(values) + i] in line.merged for i in range(len(values))]
+        covered = [v.cell in line.merged for v in values]
         has_values = any(not v.blank for v in values)
         keys = [key_of(c, self.index.aliases) for c in labels]
         signs = [(k, text) for k, text in zip(keys, labels, strict=True) if k in self.index.signature2019]
