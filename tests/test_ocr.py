@@ -6,12 +6,10 @@ our own report PDFs, rasterised at 150–300 dpi, so the true value of every cel
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 from batches import nianbao
 from roundtrip import ROOT, SAMPLES, carried
-from zoo import picture_page, scanned_pdf
+from zoo import picture_page, rasters, scanned_pdf
 
 from xlsx_tools.published import ocr
 from xlsx_tools.published.conversion import import_one
@@ -149,36 +147,23 @@ def region(tmp_path_factory, libreoffice):
     folder.mkdir()
     shown = {}
     for n, (workbook, dpi) in enumerate(zip(ALL, DPI, strict=True)):
-        pages = _pages(work / "pdf" / f"{workbook.stem}.pdf", dpi, work)
+        pages = rasters(work / "pdf" / f"{workbook.stem}.pdf", dpi, work)
         if n == 2:
             pages[1] = pages[1].rotate(180)
         shown[_save(pages, folder / f"{workbook.stem}（扫描件{dpi}dpi）.pdf", dpi)] = workbook
     text_pdf = work / "pdf" / f"{SAMPLES[0].stem}.pdf"
-    pages = _pages(text_pdf, 200, work)
+    pages = rasters(text_pdf, 200, work)
     worn = [pages[0], *(_spoiled(p, n) for n, p in enumerate(pages[1:], 1))]
     shown[_save(worn, folder / f"{SAMPLES[0].stem}（歪斜、JPEG、横放、盖章）.pdf", 200)] = SAMPLES[0]
     scan = _save(pages, work / "整本扫描.pdf", 200)
     shown[_mixed(text_pdf, scan, folder / f"{SAMPLES[0].stem}（半扫描）.pdf")] = SAMPLES[0]
     spoiled_pdf = work / "pdf" / f"{SPOILED[0].stem}.pdf"
     shown[picture_page(spoiled_pdf, folder)] = SPOILED[0]
-    smudged = _smudged(spoiled_pdf, _pages(spoiled_pdf, 200, work), 200)
+    smudged = _smudged(spoiled_pdf, rasters(spoiled_pdf, 200, work), 200)
     shown[_save(smudged, folder / f"{SPOILED[0].stem}（污损）.pdf", 200)] = SPOILED[0]
-    altered = _smudged(spoiled_pdf, _pages(spoiled_pdf, 200, work), 200, MISREAD)
+    altered = _smudged(spoiled_pdf, rasters(spoiled_pdf, 200, work), 200, MISREAD)
     shown[_save(altered, folder / f"{SPOILED[0].stem}（改写）.pdf", 200)] = SPOILED[0]
     return folder, shown
-
-
-def _pages(pdf, dpi: int, work):
-    """A PDF's pages rasterised at ``dpi`` (RGB images)."""
-    from PIL import Image
-
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(work / "page")], check=True)
-    pages = []
-    for path in sorted(work.glob("page-*.png")):
-        with Image.open(path) as page:
-            pages.append(page.convert("RGB"))
-        path.unlink()
-    return pages
 
 
 def _save(pages, path, dpi: int):

@@ -123,26 +123,35 @@ def scanned_pdf(path: Path) -> Path:
     return path
 
 
+def rasters(pdf: Path, dpi: int, work: Path) -> list:
+    """A PDF's pages rasterised at ``dpi`` by pdftoppm, as RGB images (no file left in ``work``)."""
+    import subprocess
+
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(work / "page")], check=True)
+    pages = []
+    for path in sorted(work.glob("page-*.png")):
+        with Image.open(path) as page:
+            pages.append(page.convert("RGB"))
+        path.unlink()
+    return pages
+
+
 def picture_page(pdf: Path, folder: Path, dpi: int = 200) -> Path:
     """A saved web page of a report whose tables are pictures: the text of each page of ``pdf`` as
     paragraphs, each table cut out of the page rasterised at ``dpi`` as a PNG where it stood — the
     first as a data: URL, the others as files in the folder a browser saves beside the page."""
     import base64
     import html
-    import subprocess
 
     import pdfplumber
-    from PIL import Image
 
     pictures = folder / f"{pdf.stem}_files"
     pictures.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(pictures / "page")], check=True)
-    rasters = sorted(pictures.glob("page-*.png"))
     body, n = [], 0
     with pdfplumber.open(pdf) as doc:
-        for page, raster in zip(doc.pages, rasters, strict=True):
-            with Image.open(raster) as opened:
-                image = opened.convert("RGB")
+        for page, image in zip(doc.pages, rasters(pdf, dpi, pictures), strict=True):
             boxes = [t.bbox for t in page.find_tables()]
             items = []
             for x0, top, x1, bottom in boxes:
@@ -165,7 +174,6 @@ def picture_page(pdf: Path, folder: Path, dpi: int = 200) -> Path:
             for line in page.filter(outside).extract_text_lines():
                 items.append((line["top"], f"<p>{html.escape(line['text'])}</p>"))
             body += [text for _, text in sorted(items, key=lambda item: item[0])]
-            raster.unlink()
     path = folder / f"{pdf.stem}.html"
     path.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"><title>年报</title></head><body>'
                     + "\n".join(body) + "</body></html>", encoding="utf-8")

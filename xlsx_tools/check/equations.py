@@ -55,12 +55,11 @@ class Linear(Walker):
         return []
 
     def compare(self, left: Form | None, op: str, right: Form | None) -> list:
-        if op != "=" or left is None or right is None:
+        difference = self.arithmetic(left, "-", right) if op == "=" else None
+        if difference is None:
             return []
-        terms = dict(left[0])
-        for k, c in right[0].items():
-            terms[k] = terms.get(k, 0) - c
-        return [({k: c for k, c in terms.items() if c}, left[1] - right[1])]
+        terms, constant = difference
+        return [({k: c for k, c in terms.items() if c}, constant)]
 
     def constant(self, value) -> Form | None:
         return ({}, Decimal(str(value))) if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -139,10 +139,9 @@ def judge(outcome: Outcome, fmt: Format) -> Assessed:
         out.published = next((f for f in imported.facts if f.name == "published"), None)
     late = any(loc.category == "timeliness" for loc in out.findings)
     out.on_time = "late" if late else ("yes" if out.published is not None else "unknown")
-    _settle(out)
+    errors = [loc for loc in out.findings if loc.finding.severity == "error"]
     misread = any(re.match(spec["misread"], loc.finding.code) for loc in out.findings)
-    arithmetic_only = all(loc.category == "arithmetic" for loc in out.findings if loc.finding.severity == "error")
-    if misread and out.errors and arithmetic_only:  # the broken identities may be the recogniser's
+    if misread and errors and all(loc.category == "arithmetic" for loc in errors):  # may be the recogniser's
         out.first = spec["misread"]
     _settle(out, "manual" if unreadable or out.first else None)
     return out

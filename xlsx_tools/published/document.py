@@ -118,6 +118,13 @@ class Line:
     #: a recognised line (OCR of a scan or a picture): what the recogniser saw in each cell
     ocr: tuple[Seen, ...] = ()
 
+    def seen(self, cell: int) -> Seen | None:
+        """What the recogniser saw in a cell of a recognised line (its least sure cell where the
+        cell is not known); None for a line not recognised."""
+        if 0 <= cell < len(self.ocr):
+            return self.ocr[cell]
+        return min(self.ocr, key=lambda seen: seen.confidence) if self.ocr else None
+
     @property
     def text(self) -> str:
         """The line as a person reads it (cells separated by a tab)."""

@@ -29,10 +29,7 @@ class Placed:
     @property
     def seen(self) -> Seen | None:
         """What the recogniser saw in the value's cell, for a value read from a picture (OCR)."""
-        ocr = self.line.ocr
-        if 0 <= self.cell < len(ocr):
-            return ocr[self.cell]
-        return min(ocr, key=lambda seen: seen.confidence) if ocr else None  # the line's least sure cell
+        return self.line.seen(self.cell)
 
 
 @dataclass

@@ -27,10 +27,11 @@ class RowLabels:
     def __init__(self, index: Index):
         self.index = index
 
-    def visible(self, line: Line) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    def visible(self, line: Line, keep: list[int] | None = None) -> tuple[tuple[str, ...], tuple[float, ...]]:
         """The line's cells (and their places) without single characters standing alone: a label
-        printed one character a line, as text out of a PDF shows it beside the rows."""
-        keep = self.kept(line)
+        printed one character a line, as text out of a PDF shows it beside the rows (``keep``: the
+        line's :meth:`kept`, where already known)."""
+        keep = self.kept(line) if keep is None else keep
         return tuple(line.cells[i] for i in keep), tuple(line.x[i] for i in keep) if line.x else ()
 
     @staticmethod

@@ -38,7 +38,7 @@ def suspects(out: Imported, fmt: Format) -> None:
     for key, (line, cell) in out.empty.items():
         values[key] = Decimal(0)
         if line.ocr:
-            read[key] = (line, line.ocr[cell] if 0 <= cell < len(line.ocr) else None, "")
+            read[key] = (line, line.seen(cell), "")
     if not read:
         return
     judged = [e for e in equations(fmt) if all(k in values for k in e.terms)]

@@ -64,7 +64,8 @@ class TableRows:
     def _split(self, line: Line) -> tuple[list[str], list[Value], list[float]]:
         """The label cells, the value cells after the last label (each naming its cell of the
         line), and where those values stand (empty when the source does not say)."""
-        (cells, x), kept = self.labels.visible(line), self.labels.kept(line)
+        kept = self.labels.kept(line)
+        cells, x = self.labels.visible(line, kept)
         kinds = [value_of(c, self.index.placeholders) for c in cells]
         last = max((i for i, v in enumerate(kinds) if v is None), default=-1)
         labels = [c for c, v in zip(cells, kinds, strict=True) if v is None]
